@@ -1,0 +1,124 @@
+// main.cc: the mtaspec command.
+//
+//   mtaspec parse path|command|reply|headers ...   the grammar layer on stdin or a file
+//   mtaspec bounce parse FILE...                    classify and parse bounces
+//   mtaspec bounce make --format F --report R --original M
+//
+// Exit status: 0 success; 2 bad input or usage (one line on stderr); 1 is reserved for
+// "ran, and found a mismatch" (mtaspec run --expect).
+#include <cstdio>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "harness/cli/bounce_commands.h"
+#include "harness/cli/parse_commands.h"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+int Fail(const std::string& message) {
+  std::string line = message;
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::cerr << "mtaspec: " << line << "\n";
+  return kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  CLI::App app{"mtaspec: SMTP conformance harness and bounce tools"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "mtaspec 0.1.0");
+
+  // parse ...
+  CLI::App* parse = app.add_subcommand("parse", "Run a grammar-layer parser, JSON out");
+  parse->require_subcommand(1);
+
+  mta::cli::ParsePathArgs path_args;
+  CLI::App* parse_path = parse->add_subcommand(
+      "path", "Parse one RFC 5321 path per line of stdin (e.g. <user@example.com>)");
+  parse_path->add_flag("--reverse", path_args.reverse, "Reverse-path: accept <>");
+  parse_path->add_flag("--smtputf8", path_args.smtputf8, "RFC 6531 SMTPUTF8 mode");
+  parse_path->add_option("--lenient", path_args.lenient, "Leniency to allow (repeatable)")
+      ->expected(1, -1);
+
+  mta::cli::ParseCommandArgs command_args;
+  CLI::App* parse_command =
+      parse->add_subcommand("command", "Parse one SMTP command per line of stdin");
+  parse_command->add_flag("--smtputf8", command_args.smtputf8, "RFC 6531 SMTPUTF8 mode");
+  parse_command->add_option("--lenient", command_args.lenient, "Leniency to allow (repeatable)")
+      ->expected(1, -1);
+  parse_command->add_flag("--raw", command_args.raw,
+                          "Take each line's own line end (LF or CRLF) as the command's");
+
+  bool reply_raw = false;
+  CLI::App* parse_reply =
+      parse->add_subcommand("reply", "Parse SMTP replies from stdin (LF taken as CRLF)");
+  parse_reply->add_flag("--raw", reply_raw, "Take the input's line ends as they are");
+
+  std::string headers_file;
+  CLI::App* parse_headers =
+      parse->add_subcommand("headers", "Parse the RFC 5322 header section of a message");
+  parse_headers->add_option("FILE", headers_file, "Message file")->required();
+
+  // bounce ...
+  CLI::App* bounce = app.add_subcommand("bounce", "Classify, parse and make bounces");
+  bounce->require_subcommand(1);
+  std::vector<std::string> bounce_files;
+  CLI::App* bounce_parse =
+      bounce->add_subcommand("parse", "Classify and parse bounce messages, one JSON line each");
+  bounce_parse->add_option("FILE", bounce_files, "Message files")->required();
+
+  mta::cli::BounceMakeArgs make_args;
+  CLI::App* bounce_make = bounce->add_subcommand("make", "Write a bounce to stdout");
+  bounce_make->add_option("--format", make_args.format, "qsbmf or rfc3464")
+      ->required()
+      ->check(CLI::IsMember({"qsbmf", "rfc3464"}));
+  bounce_make->add_option("--report", make_args.report_file, "REPORT.json")->required();
+  bounce_make->add_option("--original", make_args.original_file, "The original message")
+      ->required();
+  bounce_make->add_option("--seed", make_args.seed, "Random seed (boundaries, Message-ID)");
+  bounce_make->add_option("--now", make_args.now,
+                          "Clock, seconds since the epoch (default: the current time)");
+  bounce_make->add_option("--utc-offset", make_args.utc_offset_minutes,
+                          "Zone of the Date field, minutes east of UTC");
+  bounce_make->add_option("--hostname", make_args.hostname,
+                          "Our host name (default: the report's reporting-mta)");
+  bounce_make->add_flag("--double-bounce", make_args.double_bounce,
+                        "QSBMF: the bounced message was itself a bounce");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return Fail(e.what());
+  }
+
+  try {
+    if (*parse_path) mta::cli::RunParsePath(path_args, std::cin, std::cout);
+    else if (*parse_command) mta::cli::RunParseCommand(command_args, std::cin, std::cout);
+    else if (*parse_reply) mta::cli::RunParseReply(reply_raw, std::cin, std::cout);
+    else if (*parse_headers) mta::cli::RunParseHeaders(headers_file, std::cout);
+    else if (*bounce_parse) mta::cli::RunBounceParse(bounce_files, std::cout);
+    else if (*bounce_make) mta::cli::RunBounceMake(make_args, std::cout);
+  } catch (const std::invalid_argument& e) {
+    return Fail(e.what());
+  } catch (const std::exception& e) {
+    return Fail(std::string("internal error: ") + e.what());
+  }
+  std::cout.flush();
+  if (!std::cout) return Fail("cannot write standard output");
+  return 0;
+}
