@@ -19,7 +19,7 @@
 namespace mta::cli {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json NullIfEmpty(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
@@ -68,10 +68,10 @@ void RunBounceParse(const std::vector<std::string>& files, std::ostream& out) {
 }
 
 void RunBounceMake(const BounceMakeArgs& args, std::ostream& out) {
-  json j;
+  nlohmann::json j;
   try {
-    j = json::parse(ReadFile(args.report_file));
-  } catch (const json::parse_error& e) {
+    j = nlohmann::json::parse(ReadFile(args.report_file));
+  } catch (const nlohmann::json::parse_error& e) {
     throw std::invalid_argument(args.report_file + ": not JSON: " + e.what());
   }
   report::DeliveryReport r;
@@ -95,7 +95,15 @@ void RunBounceMake(const BounceMakeArgs& args, std::ostream& out) {
   if (args.format == "qsbmf") {
     report::QsbmfOptions opts;
     if (args.double_bounce) opts.double_bounce = true;
-    out << report::GenerateQsbmf(r, original, env, opts);
+    opts.crlf = args.crlf;
+    // qmail-send returns the message as its queue stores it, with LF line ends; the
+    // generator writes CRLF everywhere (original included) when asked for the wire form.
+    std::string stored;
+    stored.reserve(original.size());
+    for (size_t i = 0; i < original.size(); ++i)
+      if (!(original[i] == '\r' && i + 1 < original.size() && original[i + 1] == '\n'))
+        stored += original[i];
+    out << report::GenerateQsbmf(r, stored, env, opts);
   } else {
     out << dsn::GenerateDsn(r, original, env, {});
   }

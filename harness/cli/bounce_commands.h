@@ -29,6 +29,7 @@ struct BounceMakeArgs {
   int utc_offset_minutes = 0;
   std::string hostname;  // default: the report's reporting-mta
   bool double_bounce = false;
+  bool crlf = false;  // QSBMF: CRLF line ends (the SMTP wire form) instead of qmail's LF
 };
 void RunBounceMake(const BounceMakeArgs& args, std::ostream& out);
 

@@ -99,8 +99,9 @@ def test_parse_headers():
     assert rc == 0
     (h,) = lines(out)
     names = [f["name"] for f in h["fields"]]
-    assert names[:3] == ["Return-Path", "Received", "From"]
-    assert h["received_count"] == 1 and h["return_path"] == "sender@example.test"
+    assert names[:3] == ["Received", "From", "To"]
+    assert h["received_count"] == 1 and h["return_path"] is None
+    assert h["fields"][0]["value"].endswith("by mx.local.test with ESMTP; Tue, 02 Jan 2024 10:00:01 +0100")
     assert h["has_separator"]
 
 
@@ -191,3 +192,14 @@ def test_help_everywhere(sub):
 def test_no_subcommand_is_usage_error():
     rc, _, err = run()
     assert_bad_input(rc, err)
+
+
+def test_qsbmf_stores_lf_and_crlf_on_request():
+    base = ["bounce", "make", "--format", "qsbmf", "--report", str(EXAMPLES / "report.json"),
+            "--original", str(EXAMPLES / "original.eml"), "--now", "1704186005"]
+    _, lf, _ = run(*base)
+    assert b"\r" not in lf
+    assert lf.startswith(b"Date: 2 Jan 2024 09:00:05 -0000\nFrom: MAILER-DAEMON@mx.local.test\n")
+    assert b"\n--- Below this line is a copy of the message.\n\nReturn-Path: <sender@example.test>\n" in lf
+    _, crlf, _ = run(*base, "--crlf")
+    assert crlf.replace(b"\r\n", b"\n") == lf and b"\n" not in crlf.replace(b"\r\n", b"")

@@ -93,6 +93,8 @@ int main(int argc, char** argv) {
                           "Our host name (default: the report's reporting-mta)");
   bounce_make->add_flag("--double-bounce", make_args.double_bounce,
                         "QSBMF: the bounced message was itself a bounce");
+  bounce_make->add_flag("--crlf", make_args.crlf,
+                        "QSBMF: CRLF line ends (wire form) instead of qmail's stored LF");
 
   try {
     app.parse(argc, argv);

@@ -25,31 +25,31 @@ void RunParseCommand(const ParseCommandArgs& args, std::istream& in, std::ostrea
     // The file's line end stands for the wire's CRLF, unless --raw keeps it as it is.
     std::string wire = args.raw ? line + (had_lf ? "\n" : "") : input + "\r\n";
     smtp::ParsedCommand c = smtp::ParseCommand(wire, opts);
-    nlohmann::json j;
+    nlohmann::ordered_json j;
     j["input"] = input;
     j["ok"] = c.ok;
-    j["verb"] = c.verb == smtp::Verb::kUnknown ? nlohmann::json(nullptr)
-                                                : nlohmann::json(std::string(smtp::VerbName(c.verb)));
+    j["verb"] = c.verb == smtp::Verb::kUnknown ? nlohmann::ordered_json(nullptr)
+                                                : nlohmann::ordered_json(std::string(smtp::VerbName(c.verb)));
     j["argument"] = c.argument;
-    j["path"] = c.path ? PathToJson(*c.path) : nlohmann::json(nullptr);
-    nlohmann::json params = nlohmann::json::array();
+    j["path"] = c.path ? PathToJson(*c.path) : nlohmann::ordered_json(nullptr);
+    nlohmann::ordered_json params = nlohmann::ordered_json::array();
     for (const auto& p : c.params)
       params.push_back({{"keyword", p.keyword_upper},
-                        {"value", p.value ? nlohmann::json(*p.value) : nlohmann::json(nullptr)}});
+                        {"value", p.value ? nlohmann::ordered_json(*p.value) : nlohmann::ordered_json(nullptr)}});
     j["params"] = params;
     if (c.verb == smtp::Verb::kBdat) {
       j["bdat_size"] = c.bdat_size;
       j["bdat_last"] = c.bdat_last;
     }
-    nlohmann::json deviations = nlohmann::json::array();
+    nlohmann::ordered_json deviations = nlohmann::ordered_json::array();
     for (auto d : c.deviations) deviations.push_back(std::string(smtp::LeniencyName(d)));
     j["deviations"] = deviations;
-    nlohmann::json limits = nlohmann::json::array();
+    nlohmann::ordered_json limits = nlohmann::ordered_json::array();
     for (const auto& f : c.limit_findings)
       limits.push_back({{"limit", std::string(f.name)}, {"max", f.limit_value}, {"actual", f.actual}});
     j["limits"] = limits;
-    j["reply_code"] = c.reply_code == 0 ? nlohmann::json(nullptr) : nlohmann::json(c.reply_code);
-    j["error"] = c.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.error);
+    j["reply_code"] = c.reply_code == 0 ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c.reply_code);
+    j["error"] = c.error.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c.error);
     out << JsonLine(j);
   }
   if (in.bad()) throw std::invalid_argument("cannot read standard input");

@@ -33,12 +33,12 @@ const char* IssueId(message::HeaderIssue i) {
 void RunParseHeaders(const std::string& file, std::ostream& out) {
   const std::string bytes = ReadFile(file);
   message::ParsedHeader h = message::ParseHeader(bytes);
-  nlohmann::json fields = nlohmann::json::array();
+  nlohmann::ordered_json fields = nlohmann::ordered_json::array();
   for (const auto& f : h.fields)
     fields.push_back({{"name", f.name}, {"value", f.Unfolded()}, {"raw", f.raw}});
-  nlohmann::json findings = nlohmann::json::array();
+  nlohmann::ordered_json findings = nlohmann::ordered_json::array();
   for (const auto& f : h.findings) findings.push_back({{"issue", IssueId(f.issue)}, {"offset", f.offset}});
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["file"] = file;
   j["fields"] = fields;
   j["findings"] = findings;
@@ -47,7 +47,7 @@ void RunParseHeaders(const std::string& file, std::ostream& out) {
   auto rp = message::ReturnPath(h);
   j["received_count"] = message::CountReceived(h);
   j["delivered_to"] = message::DeliveredTo(h);
-  j["return_path"] = rp ? nlohmann::json(*rp) : nlohmann::json(nullptr);
+  j["return_path"] = rp ? nlohmann::ordered_json(*rp) : nlohmann::ordered_json(nullptr);
   j["auto_submitted"] = message::AutoSubmitted(h);
   out << JsonLine(j);
 }

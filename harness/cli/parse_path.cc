@@ -21,8 +21,8 @@ void RunParsePath(const ParsePathArgs& args, std::istream& in, std::ostream& out
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     smtp::ParsedPath p = smtp::ParsePath(line, opts);
-    nlohmann::json j = PathToJson(p);
-    nlohmann::json o;
+    nlohmann::ordered_json j = PathToJson(p);
+    nlohmann::ordered_json o;
     o["input"] = line;
     for (auto& [k, v] : j.items()) o[k] = v;
     out << JsonLine(o);

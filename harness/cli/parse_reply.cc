@@ -15,8 +15,8 @@
 namespace mta::cli {
 namespace {
 
-nlohmann::json ReplyToJson(const reply::Reply& r) {
-  nlohmann::json j;
+nlohmann::ordered_json ReplyToJson(const reply::Reply& r) {
+  nlohmann::ordered_json j;
   j["code"] = r.code;
   if (r.enhanced) {
     j["enhanced"] = r.enhanced->ToString();
@@ -26,7 +26,7 @@ nlohmann::json ReplyToJson(const reply::Reply& r) {
   }
   j["lines"] = r.lines;
   j["text"] = r.JoinedText();
-  nlohmann::json flags = nlohmann::json::array();
+  nlohmann::ordered_json flags = nlohmann::ordered_json::array();
   for (auto f : r.flags) flags.push_back(std::string(reply::ReplyFlagId(f)));
   j["flags"] = flags;
   j["ok"] = r.ok();

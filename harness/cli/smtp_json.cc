@@ -5,7 +5,7 @@
 
 namespace mta::cli {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 smtp::LeniencySet LeniencySetFromNames(const std::vector<std::string>& names) {
   smtp::LeniencySet set;
@@ -22,8 +22,6 @@ smtp::LeniencySet LeniencySetFromNames(const std::vector<std::string>& names) {
 }
 
 json PathToJson(const smtp::ParsedPath& p) {
-  json j;
-  j["ok"] = p.ok;
   json deviations = json::array();
   for (auto d : p.deviations) deviations.push_back(std::string(smtp::LeniencyName(d)));
   json limits = json::array();
@@ -32,20 +30,16 @@ json PathToJson(const smtp::ParsedPath& p) {
                       {"section", std::string(f.section)},
                       {"max", f.limit_value},
                       {"actual", f.actual}});
-  if (p.ok) {
-    j["local_part"] = p.local_part;
-    j["domain"] = p.domain.empty() ? json(nullptr) : json(p.domain);
-    j["route"] = p.route;
-    j["null"] = p.is_null;
-    j["postmaster"] = p.is_postmaster;
-  } else {
-    j["local_part"] = nullptr;
-    j["domain"] = nullptr;
-    j["route"] = json::array();
-  }
+  json j;
+  j["ok"] = p.ok;
+  j["local_part"] = p.ok ? json(p.local_part) : json(nullptr);
+  j["domain"] = p.ok && !p.domain.empty() ? json(p.domain) : json(nullptr);
+  j["route"] = p.ok ? json(p.route) : json::array();
   j["deviations"] = deviations;
-  j["limits"] = limits;
   j["error"] = p.ok ? json(nullptr) : json(p.error);
+  j["null"] = p.ok && p.is_null;
+  j["postmaster"] = p.ok && p.is_postmaster;
+  j["limits"] = limits;
   return j;
 }
 

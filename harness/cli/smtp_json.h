@@ -19,7 +19,7 @@ smtp::LeniencySet LeniencySetFromNames(const std::vector<std::string>& names);
 
 // {"ok","local_part","domain","route","deviations","limits","error", ...}: local_part as
 // written; null for absent values.
-nlohmann::json PathToJson(const smtp::ParsedPath& p);
+nlohmann::ordered_json PathToJson(const smtp::ParsedPath& p);
 
 }  // namespace mta::cli
 

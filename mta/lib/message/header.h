@@ -7,7 +7,7 @@
 //
 //   ParsedHeader h = ParseHeader("Subject: hi\r\n there\r\n\r\nbody");
 //   h.fields[0].name == "Subject"; h.fields[0].Unfolded() == "hi there";
-//   h.body_offset == 24
+//   h.body_offset == 23
 #ifndef MTA_LIB_MESSAGE_HEADER_H_
 #define MTA_LIB_MESSAGE_HEADER_H_
 
@@ -64,16 +64,22 @@ struct ParsedHeader {
 };
 
 // Parses the header section at the start of `message` (CRLF or LF line ends). Never
-// fails: malformed input is reported through `findings`.
+// fails: malformed input is reported through `findings`, sorted by offset. Octet-level
+// issues (kBareLf, kBareCr, kNul, kLineTooLong) are reported once, at their first
+// occurrence; the others once per line or field where they occur. A bare CR is data, not a
+// line end. Concatenating `raw` of all fields gives the input up to the separator line
+// (or up to body_offset when there is none). Linear time.
 ParsedHeader ParseHeader(std::string_view message);
 
 // Extractors (RFC 5321 4.4, RFC 3834 5, qmail's Delivered-To).
+// Number of fields named exactly "Received" (case-insensitive; Received-SPF not counted).
 std::size_t CountReceived(const ParsedHeader& h);
 std::vector<std::string> DeliveredTo(const ParsedHeader& h);  // unfolded, trimmed values
 // Return-Path addr-spec without the angle brackets ("" for <>); nullopt if absent or
 // unparseable.
 std::optional<std::string> ReturnPath(const ParsedHeader& h);
-// Auto-Submitted keyword, lower-cased, without parameters or comments ("no" if absent).
+// Auto-Submitted keyword, lower-cased, without parameters or comments ("no" if absent;
+// "" if the first Auto-Submitted field is present but holds no keyword).
 std::string AutoSubmitted(const ParsedHeader& h);
 
 // Formats "Name: value" folded at whitespace so no line exceeds 78 octets where possible
