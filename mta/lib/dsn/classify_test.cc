@@ -175,7 +175,9 @@ TEST(BounceparserCorpus, EveryMessageClassifiesAndYieldsEveryRecipient) {
     BounceAnalysis a = ClassifyBounce(msg);
     std::string_view name = FormatName(a.format);
     EXPECT_FALSE(name.empty());
-    if (a.format == BounceFormat::kRfc3464) EXPECT_TRUE(a.report.has_value());
+    if (a.format == BounceFormat::kRfc3464) {
+      EXPECT_TRUE(a.report.has_value());
+    }
     int expected = CountRecipientLines(msg);
     if (expected < 0) continue;
     ++with_status;

@@ -1,0 +1,87 @@
+// file.h: file descriptors and durable file operations (POSIX).
+//
+// The building blocks of every durability promise refmta makes:
+//   - UniqueFd owns a descriptor and closes it once.
+//   - WriteAll / ReadFull loop over short writes/reads and EINTR.
+//   - FsyncFile / FsyncDir make data, and directory entries, durable. POSIX: a rename or
+//     link is durable only after fsync() of the directory that holds the new name.
+//   - AtomicWriteFile: write `dir/.tmp.<name>.<pid>`, fsync it, rename over `dir/name`,
+//     fsync `dir`. A crash leaves either the old file or the new one (and perhaps a
+//     dot-tmp leftover), never a mixture.
+//
+//   UniqueFd fd = ...;  Status s = WriteAll(fd.get(), "bytes");
+//   Status s = AtomicWriteFile("/srv/q/env", "1234", serialized, 0600);
+#ifndef MTA_IO_FILE_H_
+#define MTA_IO_FILE_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mta/io/status.h"
+
+namespace mta::io {
+
+// Owns a file descriptor; closes it on destruction. -1 means empty.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int release();
+  // Closes the current descriptor (if any) and takes `fd`.
+  void reset(int fd = -1);
+  // Closes and reports the close() error (NFS reports write errors at close).
+  Status Close();
+
+ private:
+  int fd_ = -1;
+};
+
+// open(2) with O_CLOEXEC added; retries on EINTR.
+Result<UniqueFd> OpenFile(const std::string& path, int flags, mode_t mode = 0600);
+
+// Writes every byte, retrying short writes and EINTR.
+Status WriteAll(int fd, std::string_view bytes);
+// Reads up to `n` bytes into `out` (appending), stopping early only at end of file.
+// Returns the number of bytes read.
+Result<size_t> ReadFull(int fd, size_t n, std::string* out);
+// Reads the whole file into `out` (replacing it).
+Status ReadFileToString(const std::string& path, std::string* out);
+
+Status FsyncFile(int fd);
+// Opens `dir` read-only and fsyncs it, making renames/links/unlinks inside durable.
+Status FsyncDir(const std::string& dir);
+
+// Creates `dir` with `mode` if it does not exist (EEXIST is success when it is a
+// directory). Parents are not created.
+Status MakeDir(const std::string& dir, mode_t mode = 0700);
+// mkdir -p with `mode` for every created component.
+Status MakeDirs(const std::string& dir, mode_t mode = 0700);
+
+// Names in `dir` (without "." and ".."), unsorted.
+Result<std::vector<std::string>> ListDir(const std::string& dir);
+
+// Durably replaces `dir/name` with `bytes` (see the file comment). `mode` applies to the
+// new file.
+Status AtomicWriteFile(const std::string& dir, const std::string& name,
+                       std::string_view bytes, mode_t mode = 0600);
+
+// Removes `path`; a missing file is success.
+Status RemoveIfExists(const std::string& path);
+
+// True when `path` exists (lstat succeeds).
+bool PathExists(const std::string& path);
+
+}  // namespace mta::io
+
+#endif  // MTA_IO_FILE_H_

@@ -1,0 +1,158 @@
+// maildir.cc: Maildir delivery (protocol in maildir.h).
+#include "mta/local/maildir.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+
+#include "mta/io/file.h"
+
+namespace mta::local {
+namespace {
+
+std::atomic<uint64_t> g_counter{0};
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+// Looks in new/ and cur/ for a name beginning with "<key>.".
+Result<std::string> FindKeyed(const std::string& maildir, std::string_view key) {
+  std::string prefix = std::string(key) + ".";
+  for (const char* sub : {"/new", "/cur"}) {
+    auto names = io::ListDir(maildir + sub);
+    if (!names.ok()) return names.status();
+    for (const auto& n : *names)
+      if (n.compare(0, prefix.size(), prefix) == 0) return maildir + sub + "/" + n;
+  }
+  return std::string();
+}
+
+}  // namespace
+
+Status EnsureMaildir(const std::string& maildir) {
+  bool existed = io::PathExists(maildir + "/new") && io::PathExists(maildir + "/cur") &&
+                 io::PathExists(maildir + "/tmp");
+  if (existed) return Status::Ok();
+  Status s = io::MakeDirs(maildir, 0700);
+  for (const char* sub : {"/tmp", "/new", "/cur"})
+    if (s.ok()) s = io::MakeDir(maildir + sub, 0700);
+  // Newly created directories must be durable before a delivery into them is reported.
+  if (s.ok()) s = io::FsyncDir(maildir);
+  size_t slash = maildir.find_last_of('/');
+  if (s.ok() && slash != std::string::npos && slash > 0) s = io::FsyncDir(maildir.substr(0, slash));
+  return s;
+}
+
+bool IsValidMaildirKey(std::string_view key) {
+  if (key.empty() || key.size() > 200 || key[0] == '.') return false;
+  for (char c : key) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string SanitizeMaildirHost(std::string_view host) {
+  std::string out;
+  for (char c : host) {
+    if (c == '/') out += "\\057";       // maildir spec: replace / with \057
+    else if (c == ':') out += "\\072";  // and : with \072
+    else out.push_back(c);
+  }
+  return out;
+}
+
+std::string MaildirUniqueName(int64_t sec, int64_t usec, int64_t pid, uint64_t n,
+                              std::string_view host) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%lld.M%lldP%lldQ%llu.", static_cast<long long>(sec),
+                static_cast<long long>(usec), static_cast<long long>(pid),
+                static_cast<unsigned long long>(n));
+  return buf + SanitizeMaildirHost(host);
+}
+
+std::string DeliveryHeaders(std::string_view return_path, std::string_view delivered_to) {
+  std::string h = "Return-Path: <" + std::string(return_path) + ">\n";
+  if (!delivered_to.empty()) h += "Delivered-To: " + std::string(delivered_to) + "\n";
+  return h;
+}
+
+std::string CrlfToLf(std::string_view m) {
+  std::string out;
+  out.reserve(m.size());
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '\r' && i + 1 < m.size() && m[i + 1] == '\n') continue;
+    out.push_back(m[i]);
+  }
+  return out;
+}
+
+Result<MaildirResult> WriteMaildirMessage(const std::string& maildir, std::string_view content,
+                                          std::string_view unique_key, std::string host) {
+  if (!unique_key.empty() && !IsValidMaildirKey(unique_key))
+    return Status::Invalid("bad maildir key");
+  if (host.empty()) host = Hostname();
+  if (!unique_key.empty()) {
+    auto found = FindKeyed(maildir, unique_key);
+    if (!found.ok()) return found.status();
+    if (!found->empty()) return MaildirResult{MaildirOutcome::kAlreadyDelivered, *found};
+  }
+  std::string name;
+  if (!unique_key.empty()) {
+    name = std::string(unique_key) + "." + SanitizeMaildirHost(host);
+  } else {
+    struct timeval tv;
+    ::gettimeofday(&tv, nullptr);
+    name = MaildirUniqueName(tv.tv_sec, tv.tv_usec, ::getpid(), g_counter.fetch_add(1), host);
+  }
+  std::string tmp = maildir + "/tmp/" + name;
+  std::string dst = maildir + "/new/" + name;
+  // A keyed tmp file left by an interrupted attempt is ours to replace.
+  if (!unique_key.empty()) ::unlink(tmp.c_str());
+  auto fd = io::OpenFile(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (!fd.ok()) return fd.status();
+  Status s = io::WriteAll(fd->get(), content);
+  if (s.ok()) s = io::FsyncFile(fd->get());
+  if (s.ok()) s = fd->Close();
+  if (s.ok()) {
+    // Maildir spec: link (which refuses to overwrite), then unlink the tmp name.
+    if (::link(tmp.c_str(), dst.c_str()) != 0) {
+      int e = errno;
+      if (e == EEXIST && !unique_key.empty()) {
+        ::unlink(tmp.c_str());
+        return MaildirResult{MaildirOutcome::kAlreadyDelivered, dst};
+      }
+      if (e == EPERM || e == ENOSYS || e == EOPNOTSUPP) {  // no hard links here
+        if (::rename(tmp.c_str(), dst.c_str()) != 0) s = Status::Errno(errno, "rename " + dst);
+      } else {
+        s = Status::Errno(e, "link " + dst);
+      }
+    }
+  }
+  ::unlink(tmp.c_str());
+  if (!s.ok()) return s;
+  s = io::FsyncDir(maildir + "/new");
+  if (!s.ok()) return s;
+  return MaildirResult{MaildirOutcome::kDelivered, dst};
+}
+
+Result<MaildirResult> DeliverMaildir(const std::string& maildir, std::string_view message,
+                                     std::string_view return_path,
+                                     std::string_view delivered_to,
+                                     std::string_view unique_key) {
+  Status s = EnsureMaildir(maildir);
+  if (!s.ok()) return s;
+  std::string content = DeliveryHeaders(return_path, delivered_to);
+  content += CrlfToLf(message);
+  return WriteMaildirMessage(maildir, content, unique_key);
+}
+
+}  // namespace mta::local

@@ -1,0 +1,127 @@
+// queue_store.h: the durable mail queue (the only writer of queue files).
+//
+// Layout under DIR/queue/ (all directories 0700, files 0600, owned by the queue uid):
+//
+//   tmp/<id>.mess   message being written          tmp/<id>.env  envelope being written
+//   tmp/<id>.upd    replacement envelope being written (UpdateEnvelope)
+//   mess/<id>       message bytes exactly as handed over (the server has added Received:)
+//   env/<id>        envelope (envelope.h format); its presence is the commit point
+//   bad/            quarantine for entries Recover() cannot make sense of
+//   lock            flock()ed by the running queue writer
+//
+// Queue ids are "<unix seconds, 10 digits>.<microseconds, 6>.<pid, 7>.<counter, 6>", so
+// lexicographic order is arrival order; they are also checked unique against the disk.
+//
+// States of one message, in the manner of qmail's INTERNALS S1..S5 (X = exists):
+//
+//         tmp/id.*  mess/id  env/id
+//   S1       -        -        -     no trace (never received, or completely removed)
+//   S2       X        -        -     being written
+//   S3       ?        X        -     message in place, envelope not yet committed
+//   S4       -        X        X     COMMITTED: durable, the client may be told 250
+//   S5       -        -        X     impossible under these rules (external damage)
+//
+// Commit:   S1 -> S2: write tmp/id.mess and tmp/id.env, fsync both.
+//           S2 -> S3: rename tmp/id.mess -> mess/id; fsync mess/.
+//           S3 -> S4: rename tmp/id.env -> env/id; fsync env/. Only now does Commit return.
+// Update:   S4 -> S4: write tmp/id.upd, fsync, rename over env/id, fsync env/ (atomic).
+// Remove:   S4 -> S3: unlink env/id, fsync env/;  S3 -> S1: unlink mess/id.
+// Recover (on start, writer lock held, before accepting): S2 -> S1 (delete tmp/*), S3 -> S1
+//   (delete mess/id without env/id), S5 and unparseable envelopes -> bad/ (reported).
+// A crash at any instant therefore leaves no trace or a complete message (after Recover).
+//
+// Group commit: CommitBatch() runs the steps above for N messages with one fsync of mess/
+// and one of env/ for the whole batch. GroupCommitter (group_committer.h) collects
+// concurrent callers into such batches.
+//
+//   QueueStore q("/var/refmta");  q.Init();  q.Recover();
+//   Result<std::string> id = q.Commit(envelope, message_bytes);   // durable on return
+#ifndef MTA_QUEUE_QUEUE_STORE_H_
+#define MTA_QUEUE_QUEUE_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mta/io/file.h"
+#include "mta/io/status.h"
+#include "mta/queue/envelope.h"
+
+namespace mta::queue {
+
+using io::Result;
+using io::Status;
+
+// Microseconds since the epoch; injectable for deterministic ids in tests.
+using MicrosClock = std::function<int64_t()>;
+int64_t RealMicros();
+
+// "<sec:10>.<usec:6>.<pid:7>.<counter:6>"
+std::string FormatQueueId(int64_t micros, int64_t pid, uint32_t counter);
+// True for names made only of [0-9A-Za-z._-], 1..64 octets, not starting with '.'
+// (the only names QueueStore accepts: no path tricks).
+bool IsValidQueueId(std::string_view id);
+
+struct PendingMessage {
+  const Envelope* envelope;
+  std::string_view message;
+};
+
+struct RecoveryReport {
+  std::vector<std::string> removed_tmp;       // tmp/ names deleted (S2)
+  std::vector<std::string> removed_messages;  // mess/ ids without envelope deleted (S3)
+  std::vector<std::string> quarantined;       // ids moved to bad/ (S5, unparseable)
+  size_t committed = 0;                       // complete messages found (S4)
+  bool Clean() const {
+    return removed_tmp.empty() && removed_messages.empty() && quarantined.empty();
+  }
+};
+
+class QueueStore {
+ public:
+  // `root` is DIR; the queue lives in DIR/queue.
+  explicit QueueStore(std::string root, MicrosClock clock = RealMicros);
+
+  // Creates DIR/queue and its subdirectories (0700) when missing.
+  Status Init();
+  // Takes the writer lock (flock LOCK_EX|LOCK_NB on DIR/queue/lock); fails with
+  // EWOULDBLOCK when another writer runs. Keep the fd open while writing.
+  Result<io::UniqueFd> AcquireWriterLock();
+
+  // Commits one message; `env.id` is ignored and set in the stored copy, and
+  // arrival_time is set to now when 0. Returns the id only when durable (state S4).
+  Result<std::string> Commit(const Envelope& env, std::string_view message);
+  // Commits several with shared directory fsyncs; results in input order.
+  std::vector<Result<std::string>> CommitBatch(std::span<const PendingMessage> batch);
+
+  // Committed ids (env/ entries), sorted (= arrival order).
+  Result<std::vector<std::string>> List() const;
+  Result<Envelope> Load(std::string_view id) const;
+  Result<std::string> LoadMessage(std::string_view id) const;
+  std::string MessagePath(std::string_view id) const;
+  // Atomically replaces the envelope of a committed message (S4 -> S4).
+  Status UpdateEnvelope(std::string_view id, const Envelope& env);
+  // Removes a message: envelope first (durably), then the message.
+  Status Remove(std::string_view id);
+  // Cleans up after a crash (see the state table). Run with the writer lock held and no
+  // commit in progress.
+  Result<RecoveryReport> Recover();
+
+  const std::string& queue_dir() const { return qdir_; }
+
+ private:
+  std::string Dir(std::string_view sub) const { return qdir_ + "/" + std::string(sub); }
+  std::string NewId();
+
+  std::string qdir_;
+  MicrosClock clock_;
+  std::atomic<uint32_t> counter_{0};
+};
+
+}  // namespace mta::queue
+
+#endif  // MTA_QUEUE_QUEUE_STORE_H_
