@@ -1,0 +1,809 @@
+"""sandbox.py - managed sandboxes of real MTAs (Postfix, Exim, OpenSMTPD) for the harness.
+
+Each peer runs from Debian's package unpacked by scripts/peers-fetch into a private prefix
+(PEERS_ROOT/<kind>/root) with a configuration generated under a run directory:
+
+  RUN/conf/     generated configuration (main.cf/master.cf, exim4.conf, smtpd.conf, tables)
+  RUN/spool/    the MTA's queue
+  RUN/log/      the MTA's logs and the daemon's stdout/stderr
+  RUN/mail/<user>/{new,cur,tmp}   Maildir per local user of the local domain
+  RUN/ns/       files mounted over system paths inside the peer's mount namespace
+  RUN/peer.json state of the running peer (what `status` and `stop` read)
+
+Every peer is started inside a private mount namespace (unshare -m) where /etc/hosts and
+/etc/resolv.conf are replaced by generated files: names of the fixture hosts only, and the
+harness's DNS fixture address (127.0.0.53) as the only name server, so no peer ever queries an
+outside resolver. Mail for the local domain goes to Maildirs; all other mail goes to the sink
+by static routing (no MX lookups). Each peer listens on its own loopback address.
+
+Example:
+    cfg = PeerConfig(kind="postfix", run_dir="/tmp/run1", listen=("127.0.0.11", 2525),
+                     domain="local.test", users=["user", "postmaster"],
+                     sink=("127.0.0.20", 2526))
+    with running(cfg) as info:
+        print(info["banner"])      # 220 mx.local.test ESMTP Postfix (Debian/GNU)
+    # stopped and cleaned here, even if the body raised
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import pwd
+import shutil
+import shlex
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+PEERS_ROOT = Path(os.environ.get("MTASPEC_PEERS_ROOT", "/var/cache/mtaspec/peers"))
+KINDS = ("postfix", "exim", "opensmtpd")
+DEFAULT_LISTEN_IP = {"postfix": "127.0.0.11", "exim": "127.0.0.12", "opensmtpd": "127.0.0.13"}
+TRUSTED_RELAY_CLIENT = "127.0.0.3"   # section P: the trusted relay client
+UNTRUSTED_CLIENT = "127.0.0.2"       # section P: never in any trust list
+DNS_FIXTURE = "127.0.0.53"           # section P: the only name server a peer may ask
+MAIL_USER = "mtaspec-mail"           # owner of the Maildirs; every peer delivers as this user
+MARKER_ENV = "MTASPEC_PEER_RUN"      # set in every peer process; used to find leftovers
+STATE_FILE = "peer.json"
+
+
+class PeerError(RuntimeError):
+    """A peer could not be prepared, started or stopped."""
+
+
+@dataclasses.dataclass
+class PeerConfig:
+    kind: str
+    run_dir: str
+    listen: tuple[str, int]
+    domain: str = "local.test"
+    users: list[str] = dataclasses.field(default_factory=lambda: ["user", "postmaster"])
+    sink: tuple[str, int] = ("127.0.0.20", 2526)
+    hostname: str | None = None          # default mx.<domain>
+    relay_clients: list[str] = dataclasses.field(
+        default_factory=lambda: [TRUSTED_RELAY_CLIENT])
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise PeerError(f"unknown peer kind {self.kind!r} (one of {', '.join(KINDS)})")
+        if UNTRUSTED_CLIENT in self.relay_clients:
+            raise PeerError(f"{UNTRUSTED_CLIENT} is the untrusted test client; "
+                            "it must not be a relay client")
+        if not self.users:
+            raise PeerError("at least one local user is needed")
+        for u in self.users:
+            if not u or not all(c.isalnum() or c in "._-" for c in u) or u[0] == ".":
+                raise PeerError(f"local user name {u!r} is not a plain local part")
+        self.run_dir = str(Path(self.run_dir).resolve())
+        if self.hostname is None:
+            self.hostname = f"mx.{self.domain}"
+
+
+# --- prefixes and versions ------------------------------------------------------------------
+
+def prefix(kind: str) -> Path:
+    """The private prefix holding the unpacked package(s) of `kind`."""
+    return PEERS_ROOT / kind / "root"
+
+
+def is_fetched(kind: str) -> bool:
+    """True when scripts/peers-fetch has prepared `kind`."""
+    return (prefix(kind) / ".mtaspec-packages").is_file()
+
+
+def package_files(kind: str) -> list[str]:
+    """The .deb file names unpacked into the prefix (name_version_arch.deb)."""
+    stamp = prefix(kind) / ".mtaspec-packages"
+    return [l.strip() for l in stamp.read_text().splitlines() if l.strip()]
+
+
+def package_version(kind: str) -> str:
+    """Debian version of the main package of `kind`, e.g. 3.7.11-0+deb12u1."""
+    main = {"postfix": "postfix", "exim": "exim4-daemon-light", "opensmtpd": "opensmtpd"}[kind]
+    for f in package_files(kind):
+        name, version, _ = f.split("_", 2)
+        if name == main:
+            return version.replace("%3a", ":")
+    raise PeerError(f"{kind}: package {main} not recorded in the prefix")
+
+
+def postfix_env() -> dict[str, str]:
+    """Environment for running tools of the Postfix prefix (smtp-source, postconf, ...)."""
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = str(prefix("postfix") / "usr/lib/postfix")
+    return env
+
+
+def tool(kind: str, name: str) -> Path:
+    """Path of a program of the prefix, e.g. tool('postfix', 'smtp-source')."""
+    for d in ("usr/sbin", "usr/bin", "usr/lib/postfix/sbin", "usr/libexec/opensmtpd"):
+        p = prefix(kind) / d / name
+        if p.is_file():
+            return p
+    raise PeerError(f"{kind}: no program {name} in {prefix(kind)}")
+
+
+def binary_version(kind: str) -> str:
+    """The version the binary reports about itself."""
+    if kind == "postfix":
+        out = _run([str(tool("postfix", "postconf")), "-d", "-h", "mail_version"],
+                   env=postfix_env(), stderr=subprocess.DEVNULL)
+        return f"Postfix {out.strip()}"
+    if kind == "exim":
+        out = _run([str(tool("exim", "exim4")), "-C", "/dev/null", "-bV"])
+        first = next(l for l in out.splitlines() if l.startswith("Exim version"))
+        return " ".join(first.split()[:3])      # "Exim version 4.96"
+    out = _run([str(tool("opensmtpd", "smtpd")), "-h"], check=False)
+    for l in out.splitlines():
+        if "OpenSMTPD" in l:
+            return l.split(":", 1)[-1].strip()   # "OpenSMTPD 6.8.0p2"
+    return "OpenSMTPD (unknown)"
+
+
+def _run(argv: list[str], env: dict | None = None, check: bool = True,
+         stderr=subprocess.STDOUT) -> str:
+    p = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=stderr,
+                       stdin=subprocess.DEVNULL, timeout=60)
+    text = p.stdout.decode("utf-8", "replace")
+    if check and p.returncode != 0:
+        raise PeerError(f"{' '.join(argv)} exited {p.returncode}: {text.strip()[-2000:]}")
+    return text
+
+
+# --- common setup ---------------------------------------------------------------------------
+
+def _ids(user: str) -> tuple[int, int]:
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        raise PeerError(f"system user {user} missing: run scripts/peers-fetch") from None
+    return pw.pw_uid, pw.pw_gid
+
+
+def _check_traversable(path: Path) -> None:
+    """The MTAs' unprivileged processes must reach the run dir: every ancestor needs o+x."""
+    for d in [path, *path.parents]:
+        if not d.stat().st_mode & 0o001:
+            raise PeerError(f"{d} is not searchable by other users (mode "
+                            f"{oct(d.stat().st_mode & 0o777)}); the peer's unprivileged "
+                            f"processes could not reach {path}. Use a run dir whose "
+                            "ancestors are all o+x (e.g. mkdtemp under /tmp, then chmod 755)")
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.chmod(path, mode)
+
+
+def _hosts_file(cfg: PeerConfig) -> str:
+    ip = cfg.listen[0]
+    return (f"127.0.0.1\tlocalhost\n"
+            f"{ip}\t{cfg.hostname}\n"
+            f"{cfg.sink[0]}\tmx1.sink.test\n"
+            f"127.0.0.21\tmx2.sink.test\n")
+
+
+def _resolv_file() -> str:
+    return f"nameserver {DNS_FIXTURE}\noptions timeout:1 attempts:1\n"
+
+
+def _prepare_run_dir(cfg: PeerConfig) -> Path:
+    run = Path(cfg.run_dir)
+    if (run / STATE_FILE).exists():
+        st = status(run)
+        if st.get("running"):
+            raise PeerError(f"a peer is already running in {run} (pid {st.get('pid')})")
+    existing = next(d for d in [run, *run.parents] if d.exists())
+    _check_traversable(existing)
+    run.mkdir(parents=True, exist_ok=True)
+    os.chmod(run, 0o755)
+    _check_traversable(run)
+    for sub in ("conf", "spool", "log", "ns"):
+        (run / sub).mkdir(exist_ok=True)
+        os.chmod(run / sub, 0o755)
+    uid, gid = _ids(MAIL_USER)
+    mail = run / "mail"
+    mail.mkdir(exist_ok=True)
+    os.chown(mail, uid, gid)
+    os.chmod(mail, 0o755)
+    for u in cfg.users:
+        (mail / u).mkdir(exist_ok=True)
+        os.chown(mail / u, uid, gid)
+        os.chmod(mail / u, 0o755)
+    _write(run / "ns/hosts", _hosts_file(cfg))
+    _write(run / "ns/resolv.conf", _resolv_file())
+    return run
+
+
+def _ns_argv(run: Path, binds: list[tuple[Path, str]], argv: list[str]) -> list[str]:
+    """argv run inside a private mount namespace with `binds` (source, target) mounted."""
+    mounts = [(run / "ns/hosts", "/etc/hosts"), (run / "ns/resolv.conf", "/etc/resolv.conf")]
+    mounts += binds
+    script = "set -e\n" + "".join(
+        f'mount --bind "{src}" "{dst}"\n' for src, dst in mounts) + 'exec "$@"\n'
+    return ["unshare", "--mount", "--propagation", "private", "--",
+            "/bin/sh", "-c", script, "mtaspec-peer", *argv]
+
+
+def _spawn(run: Path, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    log = open(run / "log/daemon.out", "ab")
+    try:
+        return subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                cwd=str(run))
+    finally:
+        log.close()
+
+
+def _base_env(run: Path) -> dict[str, str]:
+    return {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C", "TZ": "UTC",
+            MARKER_ENV: str(run)}
+
+
+def _tail(path: Path, n: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def read_banner(ip: str, port: int, source: str = UNTRUSTED_CLIENT,
+                timeout: float = 5.0) -> str:
+    """Connects from `source`, returns the complete greeting (lines joined by \\n), QUITs."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.bind((source, 0))
+        s.connect((ip, port))
+        buf = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            buf += chunk
+            lines = buf.split(b"\r\n")
+            if any(len(l) >= 4 and l[3:4] == b" " for l in lines[:-1]):
+                break
+        try:
+            s.sendall(b"QUIT\r\n")
+            s.recv(4096)
+        except OSError:
+            pass
+    return "\n".join(l.decode("utf-8", "replace") for l in buf.split(b"\r\n") if l)
+
+
+def _wait_banner(cfg: PeerConfig, alive, logs: list[Path], timeout: float = 30.0) -> str:
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            banner = read_banner(*cfg.listen)
+            if banner.startswith("220"):
+                return banner
+            last = f"unexpected greeting {banner!r}"
+        except OSError as e:
+            last = str(e)
+        if not alive():
+            break
+        time.sleep(0.2)
+    detail = "\n".join(f"--- {p}:\n{_tail(p)}" for p in logs)
+    raise PeerError(f"{cfg.kind} did not answer on {cfg.listen[0]}:{cfg.listen[1]} "
+                    f"({last})\n{detail}")
+
+
+# --- Postfix --------------------------------------------------------------------------------
+
+POSTFIX_MASTER_CF = """\
+# service type  private unpriv  chroot  wakeup  maxproc command
+{listen} inet  n       -       n       -       -       smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def _postfix_config(cfg: PeerConfig, run: Path) -> None:
+    p = prefix("postfix")
+    conf = run / "conf"
+    uid, gid = _ids(MAIL_USER)
+    _ids("postfix")
+    ip, port = cfg.listen
+    sink_ip, sink_port = cfg.sink
+    main_cf = f"""\
+# Generated by harness/targets/peers/sandbox.py for a sandboxed Postfix.
+compatibility_level = 3.6
+# private prefix and run directory
+daemon_directory = {p}/usr/lib/postfix/sbin
+command_directory = {p}/usr/sbin
+shlib_directory = {p}/usr/lib/postfix
+meta_directory = {conf}
+queue_directory = {run}/spool
+data_directory = {run}/spool/data
+mail_owner = postfix
+setgid_group = postdrop
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH {MARKER_ENV}
+maillog_file = {run}/log/postfix.log
+maillog_file_prefixes = {run}/log
+# identity
+myhostname = {cfg.hostname}
+mydomain = {cfg.domain}
+myorigin = $mydomain
+# listen only on our own loopback address: master.cf binds {ip}:{port} explicitly.
+# inet_interfaces must name addresses configured on an interface, and loopback aliases
+# other than 127.0.0.1 are not, so it stays "all" and proxy_interfaces makes Postfix
+# treat {ip} as its own address (domain literals, loop detection).
+inet_interfaces = all
+proxy_interfaces = {ip}
+inet_protocols = ipv4
+# trusted relay clients (section P): never the test client {UNTRUSTED_CLIENT}
+mynetworks = {" ".join(f"{c}/32" for c in cfg.relay_clients)}
+# the local domain: Maildirs (trailing slash) under {run}/mail, unknown users rejected by
+# Postfix's default smtpd_reject_unlisted_recipient with virtual_mailbox_maps
+mydestination =
+local_recipient_maps =
+alias_maps =
+alias_database =
+virtual_mailbox_domains = {cfg.domain}
+virtual_mailbox_base = {run}/mail
+virtual_mailbox_maps = texthash:{conf}/vmailbox
+virtual_uid_maps = static:{uid}
+virtual_gid_maps = static:{gid}
+virtual_minimum_uid = {min(uid, 100)}
+# everything else goes to the sink, no DNS (static route, numeric next hop)
+relayhost = [{sink_ip}]:{sink_port}
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+lmtp_host_lookup = native
+smtp_bind_address = {ip}
+biff = no
+"""
+    _write(conf / "main.cf", main_cf)
+    _write(conf / "master.cf", POSTFIX_MASTER_CF.format(listen=f"{ip}:{port}"))
+    _write(conf / "vmailbox",
+           "".join(f"{u}@{cfg.domain}\t{u}/\n" for u in cfg.users))
+    # meta_directory files `postfix check` looks for
+    shutil.copy(p / "etc/postfix/postfix-files", conf / "postfix-files")
+    for d in ("postfix-files.d", "dynamicmaps.cf.d"):
+        (conf / d).mkdir(exist_ok=True)
+    shutil.copy(p / "usr/share/postfix/dynamicmaps.cf", conf / "dynamicmaps.cf")
+    shutil.copy(p / "usr/share/postfix/makedefs.out", conf / "makedefs.out")
+    for f in conf.iterdir():
+        if f.is_file():
+            os.chmod(f, 0o644)
+    os.chmod(run / "spool", 0o755)
+
+
+def _postfix_start(cfg: PeerConfig, run: Path) -> dict:
+    _postfix_config(cfg, run)
+    env = _base_env(run)
+    env["LD_LIBRARY_PATH"] = str(prefix("postfix") / "usr/lib/postfix")
+    # `postfix` reports fatal errors on stderr only when it is a terminal (else to syslog,
+    # absent here): run it under script(1) so they reach log/daemon.out.
+    inner = _ns_argv(run, [], [str(tool("postfix", "postfix")), "-c", str(run / "conf"),
+                               "start"])
+    argv = ["script", "-qec", shlex.join(inner), "/dev/null"]
+    proc = _spawn(run, argv, env)
+    try:
+        rc = proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise PeerError(f"postfix start hung\n{_tail(run / 'log/daemon.out')}")
+    if rc != 0:
+        raise PeerError(f"postfix start exited {rc}\n{_tail(run / 'log/daemon.out')}\n"
+                        f"{_tail(run / 'log/postfix.log')}")
+    pidfile = run / "spool/pid/master.pid"
+    pid = int(pidfile.read_text().split()[0])
+    return {"pid": pid, "sids": [pid, proc.pid], "pid_file": str(pidfile),
+            "logs": [str(run / "log/postfix.log"), str(run / "log/daemon.out")]}
+
+
+# --- Exim -----------------------------------------------------------------------------------
+
+def _exim_config(cfg: PeerConfig, run: Path) -> str:
+    uid, gid = _ids(MAIL_USER)
+    _ids("Debian-exim")
+    ip, port = cfg.listen
+    sink_ip, sink_port = cfg.sink
+    relay = " : ".join(cfg.relay_clients)
+    users = " : ".join(cfg.users)
+    return f"""\
+# Generated by harness/targets/peers/sandbox.py for a sandboxed Exim.
+exim_path = {tool("exim", "exim4")}
+primary_hostname = {cfg.hostname}
+qualify_domain = {cfg.domain}
+domainlist local_domains = {cfg.domain}
+domainlist relay_to_domains =
+# trusted relay clients (section P): never the test client {UNTRUSTED_CLIENT}
+hostlist relay_from_hosts = {relay}
+local_interfaces = <; {ip}
+daemon_smtp_ports = {port}
+spool_directory = {run}/spool
+log_file_path = {run}/log/exim_%slog
+pid_file_path = {run}/spool/exim.pid
+keep_environment = {MARKER_ENV}
+# no reverse lookups of clients, no ident, no TLS (as Debian's default configuration)
+host_lookup =
+rfc1413_hosts =
+tls_advertise_hosts =
+acl_smtp_rcpt = acl_check_rcpt
+acl_smtp_data = acl_check_data
+never_users = root
+ignore_bounce_errors_after = 2d
+timeout_frozen_after = 7d
+
+begin acl
+
+# As Debian's default acl_check_rcpt (exim4-config, conf.d/acl/30_exim4-config_check_rcpt).
+acl_check_rcpt:
+  accept  hosts = :
+  deny    message = restricted characters in address
+          domains = +local_domains
+          local_parts = ^[.] : ^.*[@%!/|`#&?]
+  deny    message = restricted characters in address
+          domains = !+local_domains
+          local_parts = ^[./|] : ^.*[@%!`#&?] : ^.*/\\\\.\\\\./
+  accept  local_parts = postmaster
+          domains = +local_domains
+  accept  hosts = +relay_from_hosts
+          control = submission/sender_retain
+  require message = relay not permitted
+          domains = +local_domains : +relay_to_domains
+  require verify = recipient
+  accept
+
+acl_check_data:
+  accept
+
+begin routers
+
+# everything not local goes to the sink: static route, numeric host, no DNS
+to_sink:
+  driver = manualroute
+  domains = ! +local_domains
+  route_list = * {sink_ip}
+  self = send
+  transport = remote_smtp
+  no_more
+
+local_maildir_user:
+  driver = accept
+  domains = +local_domains
+  local_parts = {users}
+  transport = local_maildir
+
+begin transports
+
+remote_smtp:
+  driver = smtp
+  port = {sink_port}
+  hosts = {sink_ip}
+  hosts_override
+  interface = {ip}
+  helo_data = {cfg.hostname}
+
+local_maildir:
+  driver = appendfile
+  directory = {run}/mail/${{local_part_data}}
+  maildir_format
+  create_directory
+  directory_mode = 0755
+  mode = 0644
+  delivery_date_add
+  envelope_to_add
+  return_path_add
+  user = {uid}
+  group = {gid}
+
+begin retry
+
+*   *   F,2h,15m; G,16h,1h,1.5; F,4d,6h
+
+begin rewrite
+
+begin authenticators
+"""
+
+
+def _exim_start(cfg: PeerConfig, run: Path) -> dict:
+    # Exim reads its compiled-in configuration path /var/lib/exim4/config.autogenerated,
+    # which inside the peer's mount namespace is our file: no -C, so the daemon's re-exec
+    # for deliveries keeps its privileges without a TRUSTED_CONFIG_LIST entry.
+    varlib = run / "ns/var-lib"
+    (varlib / "exim4").mkdir(parents=True, exist_ok=True)
+    text = _exim_config(cfg, run)
+    _write(run / "conf/exim4.conf", text)
+    _write(varlib / "exim4/config.autogenerated", text)
+    uid, gid = _ids("Debian-exim")
+    os.chown(run / "spool", uid, gid)
+    os.chown(run / "log", uid, gid)
+    os.chmod(run / "spool", 0o750)
+    env = _base_env(run)
+    argv = _ns_argv(run, [(varlib, "/var/lib")],
+                    [str(tool("exim", "exim4")), "-bdf", "-q30m"])
+    proc = _spawn(run, argv, env)
+    return {"pid": proc.pid, "sids": [proc.pid], "proc": proc,
+            "logs": [str(run / "log/exim_mainlog"), str(run / "log/exim_paniclog"),
+                     str(run / "log/daemon.out")]}
+
+
+# --- OpenSMTPD ------------------------------------------------------------------------------
+
+def _opensmtpd_config(cfg: PeerConfig, run: Path) -> None:
+    conf = run / "conf"
+    ip, port = cfg.listen
+    sink_ip, sink_port = cfg.sink
+    relay = ", ".join(cfg.relay_clients)
+    smtpd_conf = f"""\
+# Generated by harness/targets/peers/sandbox.py for a sandboxed OpenSMTPD.
+table users file:{conf}/users
+table relayclients {{ {relay} }}
+
+listen on {ip} port {port} hostname {cfg.hostname}
+
+action "local" maildir "%{{user.directory}}" userbase <users>
+action "relay" relay host smtp://{sink_ip}:{sink_port} src {ip} helo {cfg.hostname}
+
+match from any for domain "{cfg.domain}" action "local"
+match from src <relayclients> for any action "relay"
+"""
+    _write(conf / "smtpd.conf", smtpd_conf, 0o644)
+    # userbase: the domain's users as local users (name -> uid:gid:home), the home being
+    # the Maildir; all of them map to the unprivileged Maildir owner
+    uid, gid = _ids(MAIL_USER)
+    _write(conf / "users",
+           "".join(f"{u}\t{uid}:{gid}:{run}/mail/{u}\n" for u in cfg.users), 0o644)
+
+
+def _opensmtpd_start(cfg: PeerConfig, run: Path) -> dict:
+    _ids("opensmtpd")
+    _ids("opensmtpq")
+    _opensmtpd_config(cfg, run)
+    p = prefix("opensmtpd")
+    ns = run / "ns"
+    # Paths compiled into smtpd, replaced inside the namespace by per-run directories:
+    # /var/spool/smtpd (queue), /var/lib/opensmtpd/empty (chroot), /run/smtpd.sock
+    # (control socket), /usr/libexec/opensmtpd (delivery helpers from the prefix).
+    (ns / "var-spool").mkdir(exist_ok=True)
+    (ns / "var-lib/opensmtpd/empty").mkdir(parents=True, exist_ok=True)
+    (ns / "run").mkdir(exist_ok=True)
+    for d in (ns / "var-spool", ns / "var-lib", ns / "var-lib/opensmtpd",
+              ns / "var-lib/opensmtpd/empty", ns / "run"):
+        os.chmod(d, 0o755)
+    env = _base_env(run)
+    argv = _ns_argv(run, [(ns / "var-spool", "/var/spool"), (ns / "var-lib", "/var/lib"),
+                          (ns / "run", "/run"), (p / "usr/libexec", "/usr/libexec")],
+                    [str(tool("opensmtpd", "smtpd")), "-d", "-f", str(run / "conf/smtpd.conf")])
+    proc = _spawn(run, argv, env)
+    return {"pid": proc.pid, "sids": [proc.pid], "proc": proc,
+            "logs": [str(run / "log/daemon.out")]}
+
+
+# --- process bookkeeping --------------------------------------------------------------------
+
+def _proc_session(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[3])   # after state, ppid, pgrp: session
+
+
+def _proc_has_marker(pid: int, run: str) -> bool:
+    try:
+        env = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
+    return f"{MARKER_ENV}={run}".encode() in env.split(b"\0")
+
+
+def _proc_alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return state[state.rindex(")") + 2:].split()[0] != "Z"
+
+
+def _reap(pid: int) -> None:
+    """Collects the exit status of `pid` if it is our child (no zombie left behind)."""
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.05)
+
+
+def peer_processes(run_dir: str, sids: list[int] | None = None) -> list[int]:
+    """Pids of live processes belonging to the peer of `run_dir`."""
+    run = str(Path(run_dir).resolve())
+    sids = set(sids or [])
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        if pid == me or not _proc_alive(pid):
+            continue
+        if _proc_session(pid) in sids or _proc_has_marker(pid, run):
+            found.append(pid)
+    return found
+
+
+def _port_free(ip: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((ip, port))
+            return True
+        except OSError:
+            return False
+
+
+# --- public API -----------------------------------------------------------------------------
+
+def start(cfg: PeerConfig) -> dict:
+    """Writes the configuration, starts the peer, waits for its banner.
+
+    Returns {"kind","version","package_version","listen","pid","run_dir","maildir_root",
+    "banner", ...}; the same record is kept in RUN/peer.json. On failure the partly started
+    peer is stopped before PeerError is raised.
+    """
+    if os.geteuid() != 0:
+        raise PeerError("peers must be started as root")
+    if not is_fetched(cfg.kind):
+        raise PeerError(f"{cfg.kind} is not prepared: run scripts/peers-fetch")
+    run = _prepare_run_dir(cfg)
+    if not _port_free(*cfg.listen):
+        raise PeerError(f"{cfg.listen[0]}:{cfg.listen[1]} is already in use")
+    launcher = {"postfix": _postfix_start, "exim": _exim_start,
+                "opensmtpd": _opensmtpd_start}[cfg.kind]
+    state = {"kind": cfg.kind, "run_dir": str(run), "listen": f"{cfg.listen[0]}:{cfg.listen[1]}",
+             "sids": [], "pid": None}
+    _save_state(run, state)
+    try:
+        got = launcher(cfg, run)
+        proc = got.pop("proc", None)
+        state.update(got)
+        _save_state(run, state)
+        alive = (lambda: proc.poll() is None) if proc else (lambda: _proc_alive(state["pid"]))
+        banner = _wait_banner(cfg, alive, [Path(p) for p in state["logs"]])
+    except BaseException:
+        with contextlib.suppress(Exception):
+            stop(run)
+        raise
+    state.update({
+        "version": binary_version(cfg.kind),
+        "package_version": package_version(cfg.kind),
+        "maildir_root": str(run / "mail"),
+        "banner": banner,
+        "domain": cfg.domain,
+        "users": list(cfg.users),
+        "sink": f"{cfg.sink[0]}:{cfg.sink[1]}",
+        "hostname": cfg.hostname,
+        "relay_clients": list(cfg.relay_clients),
+        "unknown_local_recipient_policy": UNKNOWN_RECIPIENT_POLICY[cfg.kind],
+        "started_at": time.time(),
+    })
+    _save_state(run, state)
+    return public_info(state)
+
+
+UNKNOWN_RECIPIENT_POLICY = {
+    "postfix": "reject at RCPT (smtpd_reject_unlisted_recipient=yes default, "
+               "virtual_mailbox_maps)",
+    "exim": "reject at RCPT (require verify = recipient in acl_check_rcpt, as Debian's default)",
+    "opensmtpd": "reject at RCPT (virtual table lookup fails)",
+}
+
+
+def public_info(state: dict) -> dict:
+    keys = ("kind", "version", "package_version", "listen", "pid", "run_dir", "maildir_root",
+            "banner")
+    return {k: state.get(k) for k in keys}
+
+
+def _save_state(run: Path, state: dict) -> None:
+    tmp = run / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps(state, indent=2) + "\n")
+    tmp.replace(run / STATE_FILE)
+
+
+def _load_state(run: Path) -> dict | None:
+    try:
+        return json.loads((run / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def status(run_dir) -> dict:
+    """{"running": bool, "pid", "processes": [...], plus the recorded state}."""
+    run = Path(run_dir).resolve()
+    state = _load_state(run) or {}
+    procs = peer_processes(str(run), state.get("sids"))
+    pid = state.get("pid")
+    return {**state, "running": bool(pid and _proc_alive(pid)) or bool(procs),
+            "processes": procs}
+
+
+def stop(run_dir, timeout: float = 10.0) -> dict:
+    """Stops the peer of `run_dir` and kills any leftover process. Safe to call twice."""
+    run = Path(run_dir).resolve()
+    state = _load_state(run) or {}
+    kind = state.get("kind")
+    sids = state.get("sids") or []
+    if kind == "postfix" and (run / "conf/main.cf").exists() and peer_processes(str(run), sids):
+        with contextlib.suppress(Exception):
+            env = postfix_env()
+            subprocess.run([str(tool("postfix", "postfix")), "-c", str(run / "conf"), "stop"],
+                           env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30)
+    pid = state.get("pid")
+    if pid and _proc_alive(pid) and (_proc_session(pid) in sids or
+                                     _proc_has_marker(pid, str(run))):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and peer_processes(str(run), sids):
+        time.sleep(0.1)
+    killed = []
+    for p in peer_processes(str(run), sids):
+        with contextlib.suppress(OSError):
+            os.kill(p, signal.SIGKILL)
+            killed.append(p)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and peer_processes(str(run), sids):
+        time.sleep(0.05)
+    for p in {pid, *sids} - {None}:
+        _reap(p)
+    left = peer_processes(str(run), sids)
+    if state:
+        state["stopped_at"] = time.time()
+        state["killed_leftovers"] = killed
+        if run.is_dir():
+            _save_state(run, state)
+    result = {"kind": kind, "run_dir": str(run), "stopped": not left,
+              "killed_leftovers": killed, "remaining": left}
+    if left:
+        raise PeerError(f"processes still alive after stop: {left}")
+    return result
+
+
+@contextlib.contextmanager
+def running(cfg: PeerConfig) -> Iterator[dict]:
+    """Starts the peer; stops it on exit whatever happens inside the block."""
+    info = start(cfg)
+    try:
+        yield info
+    finally:
+        stop(cfg.run_dir)

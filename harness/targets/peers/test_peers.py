@@ -1,0 +1,243 @@
+"""test_peers.py - each managed peer (Postfix, Exim, OpenSMTPD) starts, delivers to its
+Maildir, refuses relaying for the untrusted client, relays for the trusted one, and stops clean.
+
+Run as root after scripts/peers-fetch:  /usr/bin/python3 -m pytest harness/targets/peers -v
+Observed replies are written to <run dir>/observations.json and printed (pytest -s shows them).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sandbox  # noqa: E402
+from testsink import CaptureSink  # noqa: E402
+
+UNTRUSTED = sandbox.UNTRUSTED_CLIENT
+TRUSTED = sandbox.TRUSTED_RELAY_CLIENT
+SINK_IP = "127.0.0.20"
+
+
+def _skip_reason(kind: str) -> str | None:
+    if os.geteuid() != 0:
+        return "peer sandboxes need root"
+    if not sandbox.is_fetched(kind):
+        return f"{kind} not prepared: run scripts/peers-fetch"
+    return None
+
+
+def _free_port(ip: str) -> int:
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]
+
+
+def _run_dir() -> str:
+    # The peers' unprivileged processes must reach the run dir, so not pytest's 0700 tmp.
+    d = tempfile.mkdtemp(prefix="mtaspec-peer-", dir="/tmp")
+    os.chmod(d, 0o755)
+    return d
+
+
+def _message(rcpt: str, subject: str) -> bytes:
+    return (f"From: <sender@client.test>\r\n"
+            f"To: <{rcpt}>\r\n"
+            f"Subject: {subject}\r\n"
+            f"Date: {formatdate(localtime=False)}\r\n"
+            f"Message-ID: {make_msgid(domain='client.test')}\r\n"
+            f"\r\n"
+            f"line one\r\n"
+            f"line two with 8-bit-free text\r\n").encode()
+
+
+def _smtp(peer: dict, source: str) -> smtplib.SMTP:
+    ip, port = peer["listen"].rsplit(":", 1)
+    s = smtplib.SMTP(ip, int(port), source_address=(source, 0), timeout=30)
+    s.ehlo("client.test")
+    return s
+
+
+def _try_rcpt(peer: dict, source: str, rcpt: str) -> tuple[int, str]:
+    s = _smtp(peer, source)
+    try:
+        code, _ = s.docmd("MAIL FROM:<sender@client.test>")
+        assert code == 250
+        code, text = s.docmd(f"RCPT TO:<{rcpt}>")
+        return code, text.decode("utf-8", "replace")
+    finally:
+        s.quit()
+
+
+def _send(peer: dict, source: str, rcpt: str, msg: bytes) -> None:
+    s = _smtp(peer, source)
+    try:
+        s.sendmail("sender@client.test", [rcpt], msg)
+    finally:
+        s.quit()
+
+
+def _wait_maildir(root: Path, user: str, needle: bytes, timeout: float = 30) -> bytes:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = root / user / "new"
+        if new.is_dir():
+            for f in new.iterdir():
+                data = f.read_bytes()
+                if needle in data:
+                    return data
+        time.sleep(0.2)
+    raise AssertionError(f"no message containing {needle!r} in {root / user / 'new'}")
+
+
+class Observations:
+    def __init__(self, run_dir: str, kind: str) -> None:
+        self.path = Path(run_dir) / "observations.json"
+        self.data: dict = {"kind": kind}
+
+    def record(self, key: str, value) -> None:
+        self.data[key] = value
+        self.path.write_text(json.dumps(self.data, indent=2) + "\n")
+        print(f"[{self.data['kind']}] {key}: {value}")
+
+
+@pytest.fixture(scope="module", params=sandbox.KINDS)
+def peer(request):
+    kind = request.param
+    reason = _skip_reason(kind)
+    if reason:
+        pytest.skip(reason)
+    sink = CaptureSink(SINK_IP, 0).start()
+    run_dir = _run_dir()
+    ip = sandbox.DEFAULT_LISTEN_IP[kind]
+    cfg = sandbox.PeerConfig(kind=kind, run_dir=run_dir, listen=(ip, _free_port(ip)),
+                             domain="local.test", users=["user", "postmaster"],
+                             sink=(SINK_IP, sink.port))
+    try:
+        with sandbox.running(cfg) as info:
+            yield {**info, "sink": sink, "cfg": cfg,
+                   "obs": Observations(run_dir, kind)}
+    finally:
+        sink.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_banner_and_version(peer):
+    assert peer["banner"].startswith("220 ")
+    assert "mx.local.test" in peer["banner"]
+    expected = {"postfix": r"^Postfix 3\.\d+", "exim": r"^Exim version 4\.\d+",
+                "opensmtpd": r"^OpenSMTPD \d+\.\d+"}[peer["kind"]]
+    assert re.match(expected, peer["version"]), peer["version"]
+    assert peer["package_version"]
+    state = json.loads((Path(peer["run_dir"]) / "peer.json").read_text())
+    assert state["version"] == peer["version"] and state["banner"] == peer["banner"]
+    peer["obs"].record("version", peer["version"])
+    peer["obs"].record("package_version", peer["package_version"])
+    peer["obs"].record("banner", peer["banner"])
+
+
+def test_status_reports_running(peer):
+    st = sandbox.status(peer["run_dir"])
+    assert st["running"] and st["processes"]
+    assert st["kind"] == peer["kind"]
+
+
+def test_local_delivery_to_maildir(peer):
+    subject = f"local delivery {peer['kind']} {time.time()}"
+    msg = _message("user@local.test", subject)
+    _send(peer, UNTRUSTED, "user@local.test", msg)
+    got = _wait_maildir(Path(peer["maildir_root"]), "user", subject.encode())
+    # The original header and body arrive unchanged after the MTA's trace fields (line ends
+    # in a Maildir are the MTA's choice: all three store LF).
+    original = msg.replace(b"\r\n", b"\n")
+    assert got.replace(b"\r\n", b"\n").endswith(original)
+    peer["obs"].record("maildir_line_ends", "CRLF" if b"\r\n" in got else "LF")
+    peer["obs"].record("maildir_prepended_fields", [
+        l.split(b":", 1)[0].decode() for l in got[:len(got) - len(original)].split(b"\n")
+        if l and not l[:1].isspace()])
+
+
+def test_postmaster_delivery(peer):
+    subject = f"postmaster {peer['kind']} {time.time()}"
+    _send(peer, UNTRUSTED, "postmaster@local.test", _message("postmaster@local.test", subject))
+    _wait_maildir(Path(peer["maildir_root"]), "postmaster", subject.encode())
+
+
+def test_unknown_local_recipient(peer):
+    code, text = _try_rcpt(peer, UNTRUSTED, "nosuchuser@local.test")
+    peer["obs"].record("unknown_local_recipient", f"{code} {text}")
+    # All three reject at RCPT with their default policies for a listed-users domain.
+    assert 500 <= code < 600, (code, text)
+
+
+def test_relay_denied_for_untrusted_client(peer):
+    code, text = _try_rcpt(peer, UNTRUSTED, "someone@remote.test")
+    peer["obs"].record("relay_denied", f"{code} {text}")
+    assert code != 250 and 400 <= code < 600, (code, text)
+    time.sleep(0.5)
+    assert not [m for m in peer["sink"].messages if "someone@remote.test" in str(m.rcpt_to)
+                and m.peer[0] == UNTRUSTED]
+
+
+def test_relay_for_trusted_client_reaches_sink(peer):
+    subject = f"relay {peer['kind']} {time.time()}"
+    _send(peer, TRUSTED, "someone@remote.test", _message("someone@remote.test", subject))
+    m = peer["sink"].wait_for(lambda m: subject.encode() in m.data, timeout=30)
+    assert m is not None, "relayed message did not reach the sink"
+    assert m.rcpt_to == ["<someone@remote.test>"]
+    assert m.mail_from == "<sender@client.test>"
+    # the peer connects from its own loopback address, never 127.0.0.1
+    assert m.peer[0] == peer["cfg"].listen[0]
+    peer["obs"].record("relay_client_helo", m.helo)
+
+
+@pytest.mark.parametrize("kind", sandbox.KINDS)
+def test_stop_leaves_nothing(kind):
+    reason = _skip_reason(kind)
+    if reason:
+        pytest.skip(reason)
+    run_dir = _run_dir()
+    ip = sandbox.DEFAULT_LISTEN_IP[kind]
+    port = _free_port(ip)
+    cfg = sandbox.PeerConfig(kind=kind, run_dir=run_dir, listen=(ip, port),
+                             sink=(SINK_IP, _free_port(SINK_IP)))
+    try:
+        # an exception inside the block must still stop the peer
+        with pytest.raises(RuntimeError, match="caller failed"):
+            with sandbox.running(cfg) as info:
+                pids = sandbox.status(run_dir)["processes"]
+                assert info["pid"] in pids or kind == "postfix"
+                assert pids
+                raise RuntimeError("caller failed")
+        assert sandbox.peer_processes(run_dir, sandbox.status(run_dir).get("sids")) == []
+        for p in pids:
+            assert not sandbox._proc_alive(p), f"process {p} still alive"
+        with pytest.raises(OSError):
+            sandbox.read_banner(ip, port, timeout=2)
+        with socket.socket() as s:   # listen port free again (for a daemon, which sets
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # SO_REUSEADDR)
+            s.bind((ip, port))
+            s.listen()
+        again = sandbox.stop(run_dir)     # second stop is harmless
+        assert again["stopped"] and again["remaining"] == []
+        assert not sandbox.status(run_dir)["running"]
+    finally:
+        sandbox.stop(run_dir)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def test_untrusted_client_cannot_be_a_relay_client():
+    with pytest.raises(sandbox.PeerError):
+        sandbox.PeerConfig(kind="postfix", run_dir="/tmp/x", listen=("127.0.0.11", 2525),
+                           relay_clients=[UNTRUSTED])
