@@ -5,7 +5,8 @@
 //     more octets than the input (regions do not overlap; unquoting only removes);
 //   - round trip: the input cut at 0xFF octets into messages, written with
 //     FormatMboxEntry and split again, gives back every message (with a final LF added
-//     when missing), whatever "From ", ">From ", CR and Content-Length lines they hold;
+//     when missing), whatever "From ", ">From " and CR lines they hold (messages with a
+//     Content-Length header are excluded: a reader that honours it may split elsewhere);
 //   - UnquoteFromLines(QuoteFromLines(x)) == x.
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     msgs.emplace_back(in.substr(pos, cut == std::string_view::npos ? in.size() - pos : cut - pos));
     if (cut == std::string_view::npos) break;
     pos = cut + 1;
+  }
+  // A Content-Length header is honoured by the reader (mboxcl); one that happens to match
+  // a later separator legitimately changes the split, so the exact round trip is only
+  // asserted for messages without one (the documented mboxcl ambiguity).
+  for (const auto& m : msgs) {
+    std::string lower(m);
+    for (char& c : lower) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    if (lower.find("content-length:") != std::string::npos) {
+      Check(UnquoteFromLines(QuoteFromLines(in)) == in);
+      return 0;
+    }
   }
   std::string mbox;
   for (const auto& m : msgs) mbox += FormatMboxEntry("fuzz@example", 0, m);
