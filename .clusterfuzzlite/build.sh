@@ -9,7 +9,7 @@ src=${SRC:-$(pwd)/..}/mtaspec
 build=${WORK:-/tmp}/mtaspec-fuzz-build
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DMTA_FUZZ=ON -DMTA_FUZZ_INSTRUMENT=OFF -DMTA_FUZZ_LDFLAGS="$LIB_FUZZING_ENGINE" \
-  -DMTA_BUILD_TESTS=OFF -DMTA_BUILD_BENCH=OFF -DMTA_BUILD_HARNESS=OFF
+  -DMTA_BUILD_TESTS=OFF -DMTA_BUILD_BENCH=OFF -DMTA_BUILD_PROGRAMS=OFF
 cmake --build "$build"
 for f in "$build"/bin/*_fuzzer; do
   name=$(basename "$f")

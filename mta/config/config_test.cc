@@ -1,0 +1,194 @@
+// config_test.cc: settings file parse/format round trip, every key's values, profile order,
+// --set overrides, CIDR parsing, validation.
+#include <gtest/gtest.h>
+
+#include "mta/config/cidr.h"
+#include "mta/config/config_file.h"
+#include "mta/config/settings.h"
+
+namespace mta::config {
+namespace {
+
+TEST(Cidr, ParsesAndMatches) {
+  auto c = ParseCidr("10.1.2.3/8");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(FormatCidr(*c), "10.0.0.0/8");
+  EXPECT_TRUE(c->Contains("10.255.0.1"));
+  EXPECT_FALSE(c->Contains("11.0.0.1"));
+  EXPECT_TRUE(c->Contains("::ffff:10.0.0.1"));
+  EXPECT_TRUE(c->Contains("[10.0.0.1]"));
+  auto h = ParseCidr("127.0.0.1");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->prefix, 32);
+  auto v6 = ParseCidr("2001:db8::/32");
+  ASSERT_TRUE(v6);
+  EXPECT_TRUE(v6->Contains("2001:db8:1::5"));
+  EXPECT_TRUE(v6->Contains("[IPv6:2001:db8::1]"));
+  EXPECT_FALSE(v6->Contains("2001:db9::1"));
+  EXPECT_FALSE(v6->Contains("10.0.0.1"));
+  EXPECT_FALSE(ParseCidr("10.0.0.0/33"));
+  EXPECT_FALSE(ParseCidr("10.0.0/8"));
+  EXPECT_FALSE(ParseCidr("::/129"));
+  EXPECT_FALSE(ParseCidr("x"));
+  EXPECT_FALSE(ParseCidr("1.2.3.4/"));
+  auto all = ParseCidr("0.0.0.0/0");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->Contains("203.0.113.9"));
+}
+
+TEST(Config, DefaultsAreStrict) {
+  Settings s;
+  EXPECT_EQ(s.bare_lf, BareLfPolicy::kReject);
+  EXPECT_EQ(s.unknown_command_code, 500);
+  EXPECT_TRUE(s.path_leniencies.empty());
+  EXPECT_EQ(s.max_recipients, 100u);
+  EXPECT_EQ(s.idle_timeout, 300u);
+  EXPECT_GE(s.command_line_max, 512u);
+}
+
+TEST(Config, RoundTripDefaultsAndProfiles) {
+  for (Profile p : {Profile::kStrict, Profile::kQmail, Profile::kHardened, Profile::kInterop}) {
+    Settings s = ProfileSettings(p);
+    s.hostname = "mx.local.test";
+    s.local_domains = {"local.test", "other.test"};
+    s.users = {{"user", MailboxFormat::kMaildir}, {"bob", MailboxFormat::kMbox}};
+    s.aliases = {{"postmaster", "user"}, {"abuse", "bob@local.test"}};
+    s.trusted_networks = {*ParseCidr("127.0.0.0/8"), *ParseCidr("::1")};
+    std::string text = FormatConfig(s);
+    ConfigResult r = ParseConfig(text);
+    ASSERT_TRUE(r.ok()) << r.errors[0].line << ": " << r.errors[0].message;
+    EXPECT_EQ(FormatConfig(r.settings), text);
+    EXPECT_EQ(r.settings.profile, p);
+    EXPECT_EQ(r.settings.users.size(), 2u);
+    EXPECT_EQ(r.settings.users[1].format, MailboxFormat::kMbox);
+    EXPECT_EQ(r.settings.aliases.at("abuse"), "bob@local.test");
+    EXPECT_EQ(r.settings.trusted_networks.size(), 2u);
+  }
+}
+
+TEST(Config, EveryKeyEveryValueAndBadValue) {
+  for (const KeyDescriptor& d : SettingsTable()) {
+    SCOPED_TRACE(std::string(d.name));
+    if (d.type == KeyType::kEnum || d.type == KeyType::kBool) {
+      for (auto v : d.values) {
+        ConfigResult r = ParseConfig("# c\n" + std::string(d.name) + " = " + std::string(v) + "\n");
+        ASSERT_TRUE(r.ok()) << r.errors[0].message;
+        if (d.name != "profile") EXPECT_EQ(d.get(r.settings), std::string(v));
+      }
+      ConfigResult bad = ParseConfig("\n\n" + std::string(d.name) + " = nonsense-value\n");
+      ASSERT_EQ(bad.errors.size(), 1u);
+      EXPECT_EQ(bad.errors[0].line, 3);
+    } else if (d.type == KeyType::kInt) {
+      ConfigResult r = ParseConfig(std::string(d.name) + " = 4096\n");
+      ASSERT_TRUE(r.ok());
+      EXPECT_EQ(d.get(r.settings), "4096");
+      ConfigResult bad = ParseConfig("x_unused_line_is_comment = 1\n" + std::string(d.name) +
+                                     " = 12x\n");
+      ASSERT_EQ(bad.errors.size(), 2u);  // unknown key (line 1) and bad number (line 2)
+      EXPECT_EQ(bad.errors[1].line, 2);
+    } else if (d.type == KeyType::kList && !d.values.empty()) {
+      std::string all;
+      for (auto v : d.values) all += (all.empty() ? "" : ", ") + std::string(v);
+      ConfigResult r = ParseConfig(std::string(d.name) + " = " + all + "\n");
+      ASSERT_TRUE(r.ok()) << r.errors[0].message;
+      EXPECT_EQ(d.get(r.settings), all);
+      ConfigResult bad = ParseConfig(std::string(d.name) + " = nonsense-value\n");
+      ASSERT_EQ(bad.errors.size(), 1u);
+      EXPECT_EQ(bad.errors[0].line, 1);
+    }
+  }
+}
+
+TEST(Config, ListAndStructuredKeysRejectBadItems) {
+  EXPECT_FALSE(ParseConfig("users = a:zip\n").ok());
+  EXPECT_FALSE(ParseConfig("aliases = nocolon\n").ok());
+  EXPECT_FALSE(ParseConfig("trusted_networks = 10.0.0.0/8, 300.1.1.1\n").ok());
+  ConfigResult r = ParseConfig("trusted_networks =\nrelay_domains = a.test ,b.test\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r.settings.trusted_networks.empty());
+  EXPECT_EQ(r.settings.relay_domains, (std::vector<std::string>{"a.test", "b.test"}));
+}
+
+TEST(Config, SyntaxErrorsCarryLineNumbers) {
+  ConfigResult r = ParseConfig("hostname = a\n\njust words\nno_such_key = 1\n");
+  ASSERT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_EQ(r.errors[1].line, 4);
+  EXPECT_EQ(r.settings.hostname, "a");
+}
+
+TEST(Config, CommentsAfterWhiteSpace) {
+  ConfigResult r = ParseConfig("greeting = hi#there # comment\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.settings.greeting, "hi#there");
+}
+
+TEST(Config, ProfileIsAppliedFirstWhateverItsLine) {
+  ConfigResult r = ParseConfig("bare_lf = reject\nprofile = qmail\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.settings.bare_lf, BareLfPolicy::kReject);       // explicit key wins
+  EXPECT_EQ(r.settings.unknown_command_code, 502);             // from the preset
+  EXPECT_EQ(r.settings.profile, Profile::kQmail);
+  ConfigResult later = ParseConfig("bare_lf = normalize\nbare_lf = accept\n");
+  EXPECT_EQ(later.settings.bare_lf, BareLfPolicy::kAccept);    // last wins
+}
+
+TEST(Config, QmailProfileValues) {
+  Settings q = ProfileSettings(Profile::kQmail);
+  EXPECT_EQ(q.bare_lf, BareLfPolicy::kClose);
+  EXPECT_EQ(q.unknown_recipient, UnknownRecipient::kAccept);
+  EXPECT_EQ(q.relay_denied_code, 553);
+  EXPECT_EQ(q.size, SizePolicy::kLate);
+  EXPECT_FALSE(q.advertise.enhancedstatuscodes);
+  EXPECT_TRUE(q.advertise.eightbitmime);
+  EXPECT_TRUE(q.path_leniencies.Has(smtp::Leniency::kLfLineEnd));
+  EXPECT_EQ(FindKey("bare_lf")->QmailValue(), "close");
+  EXPECT_EQ(FindKey("bare_lf")->DefaultValue(), "reject");
+  EXPECT_EQ(FindKey("advertise")->QmailValue(), "8bitmime");
+}
+
+TEST(Config, SetOverrides) {
+  ConfigResult r = ParseConfig("profile = qmail\n");
+  Settings s = r.settings;
+  std::string err;
+  EXPECT_TRUE(ApplySet(&s, "unknown_command_code=500", &err));
+  EXPECT_EQ(s.unknown_command_code, 500);
+  EXPECT_TRUE(ApplySet(&s, " max_recipients = 1000 ", &err));
+  EXPECT_EQ(s.max_recipients, 1000u);
+  EXPECT_FALSE(ApplySet(&s, "unknown_command_code=501", &err));
+  EXPECT_FALSE(err.empty());
+  EXPECT_FALSE(ApplySet(&s, "nokey=1", &err));
+  EXPECT_FALSE(ApplySet(&s, "novalue", &err));
+  EXPECT_TRUE(ApplySet(&s, "profile=strict", &err));
+  EXPECT_EQ(s.bare_lf, BareLfPolicy::kReject);
+  EXPECT_EQ(s.max_recipients, 1000u);  // not a switch: kept
+}
+
+TEST(Config, MarkdownListsEveryKey) {
+  std::string md = ConfigReferenceMarkdown();
+  for (const KeyDescriptor& d : SettingsTable()) {
+    EXPECT_NE(md.find("| `" + std::string(d.name) + "` |"), std::string::npos) << d.name;
+  }
+  EXPECT_NE(md.find("B1 bare-lf-in-data"), std::string::npos);
+}
+
+TEST(Config, FormatDocumentsSwitches) {
+  std::string f = FormatConfig(Settings{});
+  EXPECT_NE(f.find("#   values: reject | normalize | accept | close\n"), std::string::npos);
+  EXPECT_NE(f.find("#   default: reject; qmail: close\n"), std::string::npos);
+  EXPECT_NE(f.find("bare_lf = reject\n"), std::string::npos);
+}
+
+TEST(Config, Validate) {
+  Settings s;
+  EXPECT_TRUE(Validate(s).empty());
+  s.max_recipients = 50;
+  s.command_line_max = 100;
+  s.tls_cert = "/c.pem";
+  s.advertise.eightbitmime = false;
+  auto p = Validate(s);
+  EXPECT_EQ(p.size(), 4u);
+}
+
+}  // namespace
+}  // namespace mta::config

@@ -1,0 +1,130 @@
+// settings.cc: profile names and presets (disputed-points.md A-K; qmail 1.03 sources).
+#include "mta/config/settings.h"
+
+namespace mta::config {
+
+std::string_view ProfileName(Profile p) {
+  switch (p) {
+    case Profile::kStrict: return "strict";
+    case Profile::kQmail: return "qmail";
+    case Profile::kHardened: return "hardened";
+    case Profile::kInterop: return "interop";
+  }
+  return "strict";
+}
+
+std::optional<Profile> ParseProfile(std::string_view name) {
+  for (Profile p : {Profile::kStrict, Profile::kQmail, Profile::kHardened, Profile::kInterop}) {
+    if (ProfileName(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Copies every switch (not identity, paths or plain limits) from `from` to `to`.
+void CopySwitches(const Settings& from, Settings* to) {
+  to->unknown_recipient = from.unknown_recipient;
+  to->bare_lf = from.bare_lf;
+  to->bare_cr = from.bare_cr;
+  to->eod_variants = from.eod_variants;
+  to->nul_in_data = from.nul_in_data;
+  to->unknown_command_code = from.unknown_command_code;
+  to->path_leniencies = from.path_leniencies;
+  to->helo_required = from.helo_required;
+  to->helo_syntax = from.helo_syntax;
+  to->nested_mail = from.nested_mail;
+  to->unknown_esmtp_param = from.unknown_esmtp_param;
+  to->hop_limit = from.hop_limit;
+  to->hop_count = from.hop_count;
+  to->delivered_to_check = from.delivered_to_check;
+  to->vrfy = from.vrfy;
+  to->expn = from.expn;
+  to->postmaster_unqualified = from.postmaster_unqualified;
+  to->domain_literal_self = from.domain_literal_self;
+  to->relay_denied_code = from.relay_denied_code;
+  to->early_talker = from.early_talker;
+  to->pipelining = from.pipelining;
+  to->size = from.size;
+  to->advertise = from.advertise;
+  to->reply_style = from.reply_style;
+  to->received_style = from.received_style;
+  to->timeout_code = from.timeout_code;
+  to->close_on_errors = from.close_on_errors;
+}
+
+}  // namespace
+
+void ApplyProfile(Profile p, Settings* s) {
+  Settings v;  // strict defaults
+  switch (p) {
+    case Profile::kStrict:
+      break;
+    case Profile::kQmail:
+      // qmail-smtpd.c: rcpthosts only, no user check (D1).
+      v.unknown_recipient = UnknownRecipient::kAccept;
+      // straynewline(): 451 and exit at the first bare LF (B1, A5).
+      v.bare_lf = BareLfPolicy::kClose;
+      v.bare_cr = BareCrPolicy::kAccept;   // stored verbatim (B3)
+      v.eod_variants = EodVariants::kAccept;  // only \r\n.\r\n is recognised (B2)
+      v.nul_in_data = NulPolicy::kAccept;  // 8-bit clean (B5)
+      v.unknown_command_code = 502;        // err_unimpl (A4)
+      v.path_leniencies = smtp::LeniencySet::All();  // addrparse, commands.c (A1, A6, A9)
+      v.helo_required = false;             // A2
+      v.helo_syntax = HeloSyntax::kAny;    // A3
+      v.nested_mail = NestedMail::kReset;  // A8
+      v.unknown_esmtp_param = UnknownParam::kIgnore;  // A7
+      v.hop_limit = 99;                    // MAXHOPS 100: rejects at >= 100 (F1)
+      v.hop_count = HopCount::kQmailPrefix;
+      v.delivered_to_check = true;         // qmail-local (F2)
+      v.vrfy = VerifyPolicy::kCannot;      // "252 send some mail, i'll try my best"
+      v.expn = VerifyPolicy::kDisabled;    // 502 unimplemented (A10)
+      v.postmaster_unqualified = true;     // A11
+      v.domain_literal_self = true;        // control/localiphost (G6)
+      v.relay_denied_code = 553;           // G1
+      v.early_talker = EarlyTalker::kIgnore;  // C2
+      v.pipelining = true;
+      v.size = SizePolicy::kLate;          // databytes after DATA (C3)
+      v.advertise = Advertise{};           // only PIPELINING and 8BITMIME (C1)
+      v.advertise.enhancedstatuscodes = false;
+      v.advertise.smtputf8 = false;
+      v.advertise.chunking = false;
+      v.advertise.binarymime = false;
+      v.advertise.dsn = false;
+      v.advertise.starttls = false;
+      v.advertise.help = false;
+      v.reply_style = ReplyStyle::kQmail;  // "(#5.1.1)" texts (C9)
+      v.received_style = ReceivedStyle::kQmail;  // H1
+      v.timeout_code = TimeoutCode::k451;  // "451 timeout (#4.4.2)" (I3)
+      v.close_on_errors = 0;               // never closes on errors (A5)
+      break;
+    case Profile::kHardened:
+      v.early_talker = EarlyTalker::kReject;
+      v.nul_in_data = NulPolicy::kReject;
+      v.close_on_errors = 10;
+      v.vrfy = VerifyPolicy::kCannot;
+      v.expn = VerifyPolicy::kCannot;
+      v.unknown_recipient = UnknownRecipient::kReject;
+      break;
+    case Profile::kInterop:
+      v.bare_lf = BareLfPolicy::kNormalize;
+      v.bare_cr = BareCrPolicy::kNormalize;
+      v.path_leniencies = smtp::LeniencySet{
+          smtp::Leniency::kNoAngleBrackets, smtp::Leniency::kSpaceAfterColon,
+          smtp::Leniency::kTrailingSpace, smtp::Leniency::kLfLineEnd,
+          smtp::Leniency::kCommentInPath, smtp::Leniency::kExtraSpace,
+          smtp::Leniency::kTrailingDotDomain};
+      v.helo_required = false;
+      break;
+  }
+  CopySwitches(v, s);
+  s->profile = p;
+}
+
+Settings ProfileSettings(Profile p) {
+  Settings s;
+  ApplyProfile(p, &s);
+  return s;
+}
+
+}  // namespace mta::config
