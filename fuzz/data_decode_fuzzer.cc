@@ -77,6 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Outcome whole = Run(in, {}, o);
   Check(Run(in, sizes, o) == whole);
   Check(Run(in, {1}, o) == whole);
+  // Differential: the SIMD block scanner must not change any outcome.
+  DecoderOptions plain = o;
+  plain.scan = DecoderOptions::Scan::kOff;
+  Check(Run(in, sizes, plain) == whole);
 
   Check(whole.consumed <= in.size());
   Check(whole.body.size() <= whole.consumed);

@@ -3,20 +3,12 @@
 // RFC 5321 4.1.1.4 / 2.3.8 (only <CRLF>.<CRLF> ends the data), 4.5.2 (dot-unstuffing),
 // 4.5.3.1.6 (998-octet lines). The byte-level logic lives in Step(); FastMid()/Run() are
 // the fast path over octets that cannot change the state (printable ASCII inside a line,
-// plain CRLF line ends), found 64 octets at a time with SSE2 or AVX2 masks, and do
-// exactly what Step() would do for each of them.
+// plain CRLF line ends), found 64 octets at a time by block_scan.h (SSE2, AVX2 or
+// AVX-512BW masks), and do exactly what Step() would do for each of them.
 #include "mta/lib/data/decoder.h"
 
 #include <algorithm>
 #include <cstring>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
-#define MTA_DATA_HAVE_AVX2_PATH 1
-#endif
 
 namespace mta::data {
 namespace {
@@ -24,58 +16,28 @@ namespace {
 // Octets that Step() must see: controls (CR, LF, NUL, ...), DEL and 8-bit octets.
 inline bool Interesting(uint8_t c) { return c < 0x20 || c >= 0x7f; }
 
-// Bit k set when p[base + k] is interesting, for base + k < n (k < 64).
-inline uint64_t InterestingMask(const char* p, size_t base, size_t n) {
-  uint64_t m = 0;
-#if defined(__SSE2__)
-  if (base + 64 <= n) {
-    const __m128i k20 = _mm_set1_epi8(0x20);
-    const __m128i k7f = _mm_set1_epi8(0x7f);
-    for (int b = 0; b < 4; ++b) {
-      __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + base + 16 * b));
-      __m128i t = _mm_or_si128(_mm_cmplt_epi8(x, k20), _mm_cmpeq_epi8(x, k7f));
-      m |= static_cast<uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(t))) << (16 * b);
-    }
-    return m;
+ScanIsa IsaFor(DecoderOptions::Scan scan) {
+  switch (scan) {
+    case DecoderOptions::Scan::kScalar:
+      return ScanIsa::kScalar;
+    case DecoderOptions::Scan::kSse2:
+      return ScanIsaSupported(ScanIsa::kSse2) ? ScanIsa::kSse2 : ScanIsa::kScalar;
+    case DecoderOptions::Scan::kAvx2:
+      return ScanIsaSupported(ScanIsa::kAvx2) ? ScanIsa::kAvx2 : ScanIsa::kScalar;
+    case DecoderOptions::Scan::kAvx512:
+      return ScanIsaSupported(ScanIsa::kAvx512) ? ScanIsa::kAvx512 : ScanIsa::kScalar;
+    default:
+      return BestScanIsa();
   }
-#endif
-  size_t end = n - base < 64 ? n - base : 64;
-  for (size_t k = 0; k < end; ++k) {
-    if (Interesting(static_cast<uint8_t>(p[base + k]))) m |= uint64_t{1} << k;
-  }
-  return m;
-}
-
-#if defined(MTA_DATA_HAVE_AVX2_PATH)
-__attribute__((target("avx2"))) uint64_t InterestingMaskAvx2(const char* p, size_t base,
-                                                             size_t n) {
-  if (base + 64 > n) return InterestingMask(p, base, n);
-  const __m256i k20 = _mm256_set1_epi8(0x20);
-  const __m256i k7f = _mm256_set1_epi8(0x7f);
-  __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + base));
-  __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + base + 32));
-  // Signed compare: 0x80..0xFF are negative, so "< 0x20" also catches 8-bit octets.
-  __m256i ta = _mm256_or_si256(_mm256_cmpgt_epi8(k20, a), _mm256_cmpeq_epi8(a, k7f));
-  __m256i tb = _mm256_or_si256(_mm256_cmpgt_epi8(k20, b), _mm256_cmpeq_epi8(b, k7f));
-  return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(ta))) |
-         (static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(tb))) << 32);
-}
-#endif
-
-using MaskFn = uint64_t (*)(const char*, size_t, size_t);
-
-// The widest scanner this CPU runs.
-MaskFn ChooseMask() {
-#if defined(MTA_DATA_HAVE_AVX2_PATH)
-  if (__builtin_cpu_supports("avx2")) return &InterestingMaskAvx2;
-#endif
-  return [](const char* p, size_t base, size_t n) { return InterestingMask(p, base, n); };
 }
 
 }  // namespace
 
 DataDecoder::DataDecoder(DecoderOptions options, Sink sink)
-    : options_(options), sink_(std::move(sink)) {}
+    : options_(options),
+      sink_(std::move(sink)),
+      fast_(options.scan != DecoderOptions::Scan::kOff),
+      isa_(IsaFor(options.scan)) {}
 
 AnomalyKind DataDecoder::Variant(LineEnd e1, LineEnd e2) {
   switch (e1) {
@@ -152,42 +114,59 @@ size_t DataDecoder::Run(const char* p, size_t i, size_t n) {
 // State kMid at chunk index i: skips printable runs and plain CRLF line ends (a CRLF
 // followed by a printable octet other than "." that raises no event) - exactly what
 // Run() and Step() would do for them. Returns the index of the next octet for Step(),
-// or n. Scans 64-octet blocks into bit masks of interesting octets.
+// or n. Whole blocks of plain lines go through SkimBlocks (block_scan.h); a block with
+// anything else is walked octet class by octet class with a mask of interesting octets.
 size_t DataDecoder::FastMid(const char* p, size_t i, size_t n) {
+  const uint64_t max_line = options_.max_line_octets;
+  const bool skim = max_line >= 64;
   size_t from = i;  // start of the current line's content not yet accounted for
-  static const MaskFn kMask = ChooseMask();
-  size_t base = i;  // block start; mask holds interesting octets in [i, base + 64)
-  uint64_t mask = kMask(p, base, n);
+  size_t base = i;  // block start
   for (;;) {
-    while (mask == 0) {
-      base += 64;
-      if (base >= n) {
-        if (n > from) Run(p, from, n - from);
-        return n;
-      }
-      mask = kMask(p, base, n);
-    }
-    const size_t j = base + static_cast<size_t>(__builtin_ctzll(mask));
-    if (j + 2 < n && p[j] == '\r' && p[j + 1] == '\n') {
-      const uint8_t next = static_cast<uint8_t>(p[j + 2]);
-      const uint64_t len = j - from;
-      if (next != '.' && !Interesting(next) && line_len_ + len <= options_.max_line_octets &&
-          out_pos_ <= options_.max_body_size && options_.max_body_size - out_pos_ >= len + 2) {
-        out_pos_ += len + 2;
+    if (skim) {
+      SkimState s;
+      s.base = base;
+      s.from = from;
+      s.line_len = line_len_;
+      s.out_room = out_pos_ <= options_.max_body_size ? options_.max_body_size - out_pos_ : 0;
+      SkimBlocks(isa_, p, n, max_line, s);
+      if (s.from != from) {
+        out_pos_ += s.from - from;  // whole plain lines: output == input
         line_len_ = 0;
-        from = j + 2;
-        const size_t k = from - base;  // drop the CR and LF bits
-        if (k < 64) {
-          mask &= ~uint64_t{0} << k;
-        } else {
-          base = from;  // the LF was the first octet of the next block
-          mask = kMask(p, base, n);
-        }
-        continue;
+        from = s.from;
       }
+      base = s.base;
     }
-    if (j > from) Run(p, from, j - from);
-    return j;
+    if (base >= n) {
+      if (n > from) Run(p, from, n - from);
+      return n;
+    }
+    uint64_t mask = SpecialMask(isa_, p + base, n - base);
+    if (from > base) mask &= ~uint64_t{0} << (from - base);  // LF of a skimmed CRLF
+    size_t next_base = base + 64;
+    while (mask != 0) {
+      const size_t j = base + static_cast<size_t>(__builtin_ctzll(mask));
+      if (j + 2 < n && p[j] == '\r' && p[j + 1] == '\n') {
+        const uint8_t next = static_cast<uint8_t>(p[j + 2]);
+        const uint64_t len = j - from;
+        if (next != '.' && !Interesting(next) && line_len_ + len <= max_line &&
+            out_pos_ <= options_.max_body_size &&
+            options_.max_body_size - out_pos_ >= len + 2) {
+          out_pos_ += len + 2;
+          line_len_ = 0;
+          from = j + 2;
+          const size_t k = from - base;  // drop the CR and LF bits
+          if (k < 64) {
+            mask &= ~uint64_t{0} << k;
+            continue;
+          }
+          next_base = from;  // the LF was the first octet of the next block
+          break;
+        }
+      }
+      if (j > from) Run(p, from, j - from);
+      return j;
+    }
+    base = next_base;
   }
 }
 
@@ -379,7 +358,7 @@ size_t DataDecoder::Feed(std::string_view chunk) {
   span_ = 0;
   size_t i = 0;
   while (i < n) {
-    if (state_ == State::kMid) {
+    if (state_ == State::kMid && fast_) {
       i = FastMid(p, i, n);
       if (i == n) break;
     }

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "mta/lib/data/anomaly.h"
+#include "mta/lib/data/block_scan.h"
 
 namespace mta::data {
 
@@ -43,6 +44,12 @@ struct DecoderOptions {
   // At most this many anomalies of each kind are kept in anomalies(); counts() stays exact.
   // Per-kind so that a flood of one kind (e.g. 8-bit text) never hides another.
   size_t max_events_per_kind = 64;
+  // Fast-path block scanner. The outcome never depends on it (it exists for differential
+  // testing): kAuto picks the widest this CPU runs (AVX-512BW, AVX2, SSE2, scalar; an
+  // unsupported choice falls back to scalar), kOff sends every octet through the
+  // per-octet state machine.
+  enum class Scan : uint8_t { kAuto, kScalar, kSse2, kAvx2, kAvx512, kOff };
+  Scan scan = Scan::kAuto;
 };
 
 class DataDecoder {
@@ -113,6 +120,8 @@ class DataDecoder {
 
   DecoderOptions options_;
   Sink sink_;
+  bool fast_ = true;             // options_.scan != kOff
+  ScanIsa isa_ = ScanIsa::kScalar;
   std::string body_;
   std::vector<Anomaly> anomalies_;
   AnomalyCounts counts_{};
