@@ -1,0 +1,128 @@
+// main.cc: refmta, the reference MTA: init, serve, queue, check-config, mbox2maildir.
+//
+// Exit statuses: 0 success; 1 a problem was found or an operation failed (check-config
+// problems, I/O errors, a server child that died); 2 usage or bad input (unknown option,
+// bad --set, unreadable configuration).
+//
+//   refmta init --home /srv/mta --domain example.org --user joe --profile qmail
+//   refmta serve --home /srv/mta --listen 127.0.0.1:2525 --set idle_timeout=600
+//   refmta queue --home /srv/mta
+//   refmta check-config --home /srv/mta
+//   refmta mbox2maildir /var/mail/joe /home/joe/Maildir
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "mta/config/config_file.h"
+#include "mta/io/file.h"
+#include "mta/local/mbox2maildir.h"
+#include "mta/server/home.h"
+#include "mta/server/listing.h"
+#include "mta/server/serve.h"
+
+namespace {
+
+int Fail(int status, const std::string& msg) {
+  std::cerr << "refmta: " << msg << "\n";
+  return status;
+}
+
+std::string Absolute(const std::string& p) {
+  if (p.empty() || p[0] == '/') return p;
+  char buf[4096];
+  if (getcwd(buf, sizeof buf) == nullptr) return p;
+  return std::string(buf) + "/" + p;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mta;
+  CLI::App app{"refmta: a reference MTA in the qmail tradition"};
+  app.require_subcommand(1);
+
+  std::string home, domain = "localhost", profile = "strict";
+  std::vector<std::string> users, sets, listen;
+  std::string smarthost, mbox, maildir;
+
+  auto* init = app.add_subcommand("init", "write a documented configuration and the directory tree");
+  init->add_option("--home", home, "home directory (DIR)")->required();
+  init->add_option("--domain", domain, "local domain (also the host name)");
+  init->add_option("--user", users, "local user (repeatable; default postmaster)");
+  init->add_option("--profile", profile, "strict, qmail, hardened or interop");
+
+  auto* serve = app.add_subcommand("serve", "run the server in the foreground");
+  serve->add_option("--home", home, "home directory (DIR)")->required();
+  serve->add_option("--listen", listen, "ADDR:PORT to listen on (repeatable)");
+  serve->add_option("--smarthost", smarthost, "HOST:PORT to relay through");
+  serve->add_option("--set", sets, "KEY=VALUE override for this run (repeatable)");
+
+  auto* q = app.add_subcommand("queue", "list the queued messages");
+  q->add_option("--home", home, "home directory (DIR)")->required();
+
+  auto* check = app.add_subcommand("check-config", "report configuration problems or \"ok\"");
+  check->add_option("--home", home, "home directory (DIR)")->required();
+  check->add_option("--set", sets, "KEY=VALUE override to check with");
+
+  auto* conv = app.add_subcommand("mbox2maildir", "copy every message of an mbox into a Maildir");
+  conv->add_option("MBOX", mbox, "mbox file")->required();
+  conv->add_option("MAILDIR", maildir, "Maildir directory")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return Fail(2, e.what());
+  }
+  home = Absolute(home);
+
+  if (*init) {
+    auto p = config::ParseProfile(profile);
+    if (!p) return Fail(2, "unknown profile: " + profile);
+    config::Settings s = server::DefaultSettings(home, domain, users, *p);
+    if (io::PathExists(server::ConfigPath(home)))
+      std::cerr << "refmta: " << server::ConfigPath(home) << " exists; kept as it is\n";
+    io::Status st = server::InitHome(home, s, true);
+    if (!st.ok()) return Fail(1, st.ToString());
+    std::cout << "initialised " << home << " (domain " << domain << ", profile " << profile
+              << "); configuration in " << server::ConfigPath(home) << "\n";
+    return 0;
+  }
+  if (*serve) {
+    server::ServeOptions o{home, listen, smarthost, sets};
+    return server::Serve(o);
+  }
+  if (*q) {
+    auto out = server::ListQueue(home);
+    if (!out.ok()) return Fail(1, out.status().ToString());
+    std::cout << *out;
+    return 0;
+  }
+  if (*check) {
+    if (!io::PathExists(server::ConfigPath(home)))
+      return Fail(2, "no configuration at " + server::ConfigPath(home) + " (run refmta init)");
+    std::vector<std::string> errors;
+    config::Settings s = server::LoadSettings(home, sets, &errors);
+    if (!errors.empty()) {
+      for (const std::string& e : errors) std::cerr << e << "\n";
+      return 2;
+    }
+    std::vector<std::string> problems = server::CheckHome(home, s);
+    for (const std::string& p : problems) std::cout << p << "\n";
+    if (problems.empty()) std::cout << "ok\n";
+    return problems.empty() ? 0 : 1;
+  }
+  if (*conv) {
+    auto r = local::Mbox2Maildir(mbox, maildir);
+    if (!r.ok()) return Fail(1, r.status().ToString());
+    std::cout << r->total << " message(s): " << r->delivered << " written, "
+              << r->already_present << " already present\n";
+    return 0;
+  }
+  return 2;
+}

@@ -1,0 +1,223 @@
+"""test_refmta.py: refmta init/serve/queue/check-config/mbox2maildir end to end.
+
+Mail is sent from 127.0.0.2 to `refmta serve` on 127.0.0.10:<free port>.
+"""
+import os
+import re
+import signal
+import smtplib
+import socket
+import time
+
+import pytest
+
+from conftest import (CLIENT_IP, SERVER_IP, alive, descendants, maildir_files, run,
+                      wait_for)
+
+MSG = b"From: a@example.org\r\nSubject: test\r\n\r\nhello\r\n"
+
+
+def client(server):
+    return smtplib.SMTP(SERVER_IP, server.port, source_address=(CLIENT_IP, 0), timeout=30)
+
+
+def test_init_writes_documented_config_and_tree(home):
+    r = run("init", "--home", home, "--domain", "example.test", "--user", "joe", "--user", "ann")
+    assert r.returncode == 0, r.stderr
+    conf = open(os.path.join(home, "refmta.conf")).read()
+    assert "local_domains = example.test" in conf
+    assert "joe" in conf and "ann" in conf
+    assert conf.count("#") > 20  # documented: every key has a comment
+    for u in ("joe", "ann"):
+        for sub in ("new", "cur", "tmp"):
+            assert os.path.isdir(os.path.join(home, "mail", u, sub))
+    assert oct(os.stat(os.path.join(home, "queue")).st_mode & 0o777) == "0o700"
+    r = run("check-config", "--home", home)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == "ok"
+    # init again keeps the file (idempotent)
+    r = run("init", "--home", home, "--domain", "other.test")
+    assert r.returncode == 0
+    assert open(os.path.join(home, "refmta.conf")).read() == conf
+
+
+def test_empty_dir_default_delivers_to_postmaster(server_factory, home):
+    srv = server_factory()
+    assert os.path.exists(os.path.join(home, "refmta.conf"))
+    with client(srv) as c:
+        c.sendmail("a@example.org", ["postmaster@localhost"], MSG)
+    files = wait_for(lambda: maildir_files(home))
+    assert len(files) == 1
+    data = open(files[0], "rb").read()
+    assert data.startswith(b"Return-Path: <a@example.org>\nDelivered-To: postmaster@localhost\n")
+    assert b"\nReceived: from " in data and data.endswith(b"\nhello\n")
+    assert srv.stop() == 0
+
+
+def test_unknown_recipient_strict_550(server_factory):
+    srv = server_factory()
+    with client(srv) as c:
+        c.ehlo()
+        c.mail("a@example.org")
+        code, msg = c.rcpt("nobody@localhost")
+        assert code == 550 and msg.startswith(b"5.1.1")
+    assert srv.stop() == 0
+
+
+def test_unknown_recipient_qmail_profile_accepted_and_kept(server_factory, home):
+    assert run("init", "--home", home, "--domain", "example.test", "--profile", "qmail").returncode == 0
+    srv = server_factory()
+    with client(srv) as c:
+        c.sendmail("a@example.org", ["nobody@example.test"], MSG)
+    out = wait_for(lambda: (lambda o: o if "unknown local recipient" in o else None)(
+        run("queue", "--home", home).stdout))
+    assert out and "<nobody@example.test> (pending: unknown local recipient" in out, out
+    assert srv.stop() == 0
+
+
+def test_relay_denied_from_untrusted_client(server_factory):
+    srv = server_factory()
+    with client(srv) as c:
+        c.ehlo()
+        c.mail("a@example.org")
+        code, msg = c.rcpt("x@remote.test")
+        assert code == 550 and msg.startswith(b"5.7.1"), (code, msg)
+    assert srv.stop() == 0
+
+
+def test_queue_lists_pending_remote_message_across_restart(server_factory, home):
+    srv = server_factory(extra=["--set", "trusted_networks=127.0.0.0/8",
+                                "--smarthost", "127.0.0.1:1"])
+    with client(srv) as c:
+        c.sendmail("a@example.org", ["x@remote.test", "postmaster@localhost"], MSG)
+    wait_for(lambda: maildir_files(home))
+    out = wait_for(lambda: (lambda o: o if "awaiting" in o else None)(run("queue", "--home", home).stdout))
+    lines = [l for l in out.splitlines() if re.match(r"\d{10}\.", l)]
+    assert len(lines) == 1, out
+    assert "<a@example.org>" in lines[0]
+    assert "<x@remote.test> (pending: remote recipient: awaiting relay via 127.0.0.1:1)" in lines[0]
+    assert "<postmaster@localhost> (delivered)" in lines[0]
+    assert "1 message(s) in the queue" in out
+    assert srv.stop() == 0
+    srv2 = server_factory()
+    time.sleep(0.5)
+    assert len(maildir_files(home)) == 1  # the local copy is not delivered twice
+    assert lines[0].split()[0] in run("queue", "--home", home).stdout
+    assert srv2.stop() == 0
+
+
+def test_set_overrides_config(server_factory):
+    srv = server_factory(extra=["--set", "hostname=mx.example.test", "--set", "greeting=Hi there"])
+    with client(srv) as c:
+        code, banner = c.ehlo()
+        assert code == 250 and banner.startswith(b"mx.example.test")
+    assert srv.stop() == 0
+
+
+def test_bad_set_is_usage_error(server_factory):
+    srv = server_factory(extra=["--set", "no_such_key=1"], start=False)
+    srv.start(wait=False)
+    assert srv.proc.wait(timeout=20) == 2
+    assert "no_such_key" in srv.log()
+
+
+def test_sigterm_stops_cleanly_no_process_left(server_factory):
+    srv = server_factory()
+    pids = srv.pids()
+    assert set(pids) == {"master", "smtpd", "queue", "lspawn"}
+    tree = descendants(srv.proc.pid)
+    assert set(pids.values()) <= set(tree)
+    c = client(srv)
+    c.sendmail("a@example.org", ["postmaster@localhost"], MSG)
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.proc.wait(timeout=40) == 0
+    # the open session was told 421 (RFC 5321 3.8) and closed
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        c.noop()
+        c.noop()
+    assert len(maildir_files(srv.home)) == 1
+    assert not any(alive(p) for p in tree)
+    log = srv.log()
+    assert "stopped cleanly" in log
+    assert not os.path.exists(os.path.join(srv.home, "run", "smtpd.pid"))
+
+
+def test_child_death_stops_server_nonzero(server_factory):
+    srv = server_factory()
+    tree = descendants(srv.proc.pid)
+    os.kill(srv.pids()["queue"], signal.SIGKILL)
+    assert srv.proc.wait(timeout=40) == 1
+    assert "exited unexpectedly" in srv.log()
+    assert wait_for(lambda: not any(alive(p) for p in tree), timeout=10)
+
+
+def test_check_config_reports_problems(home):
+    assert run("init", "--home", home).returncode == 0
+    with open(os.path.join(home, "refmta.conf"), "a") as f:
+        f.write("tls_cert = /nonexistent/cert.pem\nidle_timeout = 10\n")
+    r = run("check-config", "--home", home)
+    assert r.returncode == 1, r.stdout
+    assert "tls" in r.stdout.lower()
+    with open(os.path.join(home, "refmta.conf"), "a") as f:
+        f.write("bare_lf = sometimes\n")
+    r = run("check-config", "--home", home)
+    assert r.returncode == 2 and "bare_lf" in r.stderr
+
+
+def test_usage_errors_exit_2(home):
+    for args in (["frobnicate"], ["serve"], ["init", "--home", home, "--profile", "nope"], []):
+        r = run(*args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr)
+        assert r.stderr.strip(), args
+    assert run("--help").returncode == 0
+
+
+def test_mbox2maildir(base_dir):
+    mbox = os.path.join(base_dir, "mbox")
+    with open(mbox, "w") as f:
+        f.write("From a@b Thu Jan  1 00:00:00 1970\nSubject: one\n\n>From quoted\n\n"
+                "From c@d Thu Jan  1 00:00:00 1970\nSubject: two\n\nbody\n")
+    md = os.path.join(base_dir, "Maildir")
+    r = run("mbox2maildir", mbox, md)
+    assert r.returncode == 0, r.stderr
+    assert "2 message(s): 2 written" in r.stdout
+    r = run("mbox2maildir", mbox, md)
+    assert "0 written, 2 already present" in r.stdout
+    assert len(os.listdir(os.path.join(md, "new"))) == 2
+    assert run("mbox2maildir", os.path.join(base_dir, "missing"), md).returncode == 1
+
+
+def test_idle_timeout_421_and_close(server_factory):
+    srv = server_factory(extra=["--set", "idle_timeout=2"])
+    with socket.create_connection((SERVER_IP, srv.port), source_address=(CLIENT_IP, 0), timeout=10) as s:
+        f = s.makefile("rb")
+        assert f.readline().startswith(b"220")
+        t = time.time()
+        line = f.readline()
+        assert line.startswith(b"421 4.4.2"), line
+        assert 1.5 <= time.time() - t <= 5
+        assert f.readline() == b""  # closed
+    assert "idle timeout" in srv.log()
+    assert srv.stop() == 0
+
+
+def test_connection_limits_421(server_factory):
+    srv = server_factory(extra=["--set", "connections_per_client=3", "--set", "connections_max=5"])
+    # The readiness probe's connection must be gone before counting.
+    assert wait_for(lambda: srv.log().count(" disconnect ") == srv.log().count(" connect "))
+    held = []
+    for _ in range(3):
+        s = socket.create_connection((SERVER_IP, srv.port), source_address=(CLIENT_IP, 0), timeout=10)
+        assert s.recv(512).startswith(b"220")
+        held.append(s)
+    with socket.create_connection((SERVER_IP, srv.port), source_address=(CLIENT_IP, 0), timeout=10) as s:
+        assert s.recv(512).startswith(b"421 4.7.0")
+    for ip in ("127.0.0.3", "127.0.0.4"):  # others are still served, up to the total
+        s = socket.create_connection((SERVER_IP, srv.port), source_address=(ip, 0), timeout=10)
+        assert s.recv(512).startswith(b"220")
+        held.append(s)
+    with socket.create_connection((SERVER_IP, srv.port), source_address=("127.0.0.5", 0), timeout=10) as s:
+        assert s.recv(512).startswith(b"421 4.7.0")
+    for s in held:
+        s.close()
+    assert srv.stop() == 0
