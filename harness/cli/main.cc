@@ -3,6 +3,7 @@
 //   mtaspec parse path|command|reply|headers ...   the grammar layer on stdin or a file
 //   mtaspec bounce parse FILE...                    classify and parse bounces
 //   mtaspec bounce make --format F --report R --original M
+//   mtaspec lint | list | describe CASE | run --target HOST:PORT ... | report DIR... --out DIR
 //
 // Exit status: 0 success; 2 bad input or usage (one line on stderr); 1 is reserved for
 // "ran, and found a mismatch" (mtaspec run --expect).
@@ -16,6 +17,7 @@
 
 #include "harness/cli/bounce_commands.h"
 #include "harness/cli/parse_commands.h"
+#include "harness/cli/run_command.h"
 
 namespace {
 
@@ -96,6 +98,41 @@ int main(int argc, char** argv) {
   bounce_make->add_flag("--crlf", make_args.crlf,
                         "QSBMF: CRLF line ends (wire form) instead of qmail's stored LF");
 
+  // lint, list, describe, run, report: the conformance catalogue and runner.
+  mta::cli::RunArgs run_args;
+  auto add_selection = [](CLI::App* sub, mta::cli::CatalogueArgs& c) {
+    sub->add_option("--cases-dir", c.cases_dir, "The rfc-cases directory")->capture_default_str();
+    sub->add_option("--cases", c.cases, "Case id or point glob (repeatable)");
+    sub->add_option("--tag", c.tags, "Only cases with this tag (repeatable)");
+    sub->add_flag("--slow", c.slow, "Include cases tagged slow");
+  };
+  mta::cli::CatalogueArgs lint_args, list_args, describe_args;
+  CLI::App* lint = app.add_subcommand("lint", "Check the case catalogue (schema, ids, points, observations)");
+  lint->add_option("--cases-dir", lint_args.cases_dir, "The rfc-cases directory")->capture_default_str();
+  CLI::App* list = app.add_subcommand("list", "List the cases");
+  add_selection(list, list_args);
+  list->add_flag("--json", list_args.json, "One JSON object per line");
+  std::string describe_id;
+  CLI::App* describe = app.add_subcommand("describe", "Show a case with its point's verdict table");
+  describe->add_option("--cases-dir", describe_args.cases_dir, "The rfc-cases directory");
+  describe->add_option("CASE", describe_id, "Case id")->required();
+  CLI::App* run = app.add_subcommand("run", "Run cases against SMTP targets and write a report");
+  add_selection(run, run_args.cat);
+  run->add_option("--target", run_args.targets, "[NAME=]HOST:PORT (repeatable)")->required();
+  run->add_option("--profile", run_args.profile, "strict, interop, hardened, qmail")->capture_default_str();
+  run->add_option("--jobs", run_args.jobs, "Cases run at once")->capture_default_str();
+  run->add_option("--source", run_args.source, "Source address (not one the target trusts)")
+      ->capture_default_str();
+  run->add_option("--out", run_args.out, "Report directory (default reports/<time>)");
+  run->add_option("--expect", run_args.expect, "Expectations file (repeatable)");
+  run->add_flag("--update-expectations", run_args.update_expectations,
+                "Rewrite the expectation files from this run");
+  std::vector<std::string> report_dirs;
+  std::string report_out;
+  CLI::App* report = app.add_subcommand("report", "Merge run directories into one report");
+  report->add_option("DIR", report_dirs, "Run directories or run.json files")->required();
+  report->add_option("--out", report_out, "Output directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -107,6 +144,12 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return Fail(e.what());
   }
+
+  if (*lint) return mta::cli::RunLint(lint_args, std::cout, std::cerr);
+  if (*list) return mta::cli::RunList(list_args, std::cout, std::cerr);
+  if (*describe) return mta::cli::RunDescribe(describe_args, describe_id, std::cout, std::cerr);
+  if (*run) return mta::cli::RunRun(run_args, std::cout, std::cerr);
+  if (*report) return mta::cli::RunReport(report_dirs, report_out, std::cout, std::cerr);
 
   try {
     if (*parse_path) mta::cli::RunParsePath(path_args, std::cin, std::cout);

@@ -1,0 +1,52 @@
+// run_command.h: the conformance subcommands of mtaspec.
+//
+//   mtaspec lint [--cases-dir D]
+//   mtaspec list [--cases-dir D] [--cases GLOB] [--tag T] [--json]
+//   mtaspec describe CASE
+//   mtaspec run --target [NAME=]HOST:PORT ... [--profile P] [--cases GLOB] [--tag T]
+//               [--slow] [--jobs N] [--source IP] [--out DIR] [--expect FILE]
+//               [--update-expectations]
+//   mtaspec report DIR... --out DIR
+//
+// Exit status (anchors A.15): 0 all results as expected; 1 an unexpected
+// FAIL/ERROR/TIMEOUT (without --expect: any FAIL/ERROR/TIMEOUT); 2 harness failure
+// (bad case file, unreachable target, cannot write).
+#ifndef MTA_HARNESS_CLI_RUN_COMMAND_H_
+#define MTA_HARNESS_CLI_RUN_COMMAND_H_
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace mta::cli {
+
+struct CatalogueArgs {
+  std::string cases_dir = "rfc-cases";
+  std::vector<std::string> cases;  // globs
+  std::vector<std::string> tags;
+  bool slow = false;
+  bool json = false;
+};
+
+struct RunArgs {
+  CatalogueArgs cat;
+  std::vector<std::string> targets;
+  std::string profile = "strict";
+  int jobs = 4;
+  std::string source = "127.0.0.2";
+  std::string out;
+  std::vector<std::string> expect;  // expectation files
+  bool update_expectations = false;
+  bool progress = true;             // only when stderr is a terminal
+};
+
+int RunLint(const CatalogueArgs& a, std::ostream& out, std::ostream& err);
+int RunList(const CatalogueArgs& a, std::ostream& out, std::ostream& err);
+int RunDescribe(const CatalogueArgs& a, const std::string& id, std::ostream& out, std::ostream& err);
+int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err);
+int RunReport(const std::vector<std::string>& dirs, const std::string& out_dir, std::ostream& out,
+              std::ostream& err);
+
+}  // namespace mta::cli
+
+#endif  // MTA_HARNESS_CLI_RUN_COMMAND_H_

@@ -1,0 +1,358 @@
+// engine.cc: the script interpreter (see engine.h and rfc-cases/README.md).
+#include "harness/runner/engine.h"
+
+#include <cstdio>
+#include <memory>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/runner/connection.h"
+
+namespace mta::runner {
+namespace {
+
+using script::Step;
+using script::StepKind;
+
+std::string EnhancedOf(const reply::Reply& r) {
+  if (r.enhanced) return r.enhanced->ToString();
+  // qmail's "(#5.1.1)" (RFCHCSC) when there is no RFC 2034 prefix.
+  if (auto h = reply::FindHcmssc(r.JoinedText())) return h->ToString();
+  return "";
+}
+
+// The reply as sent, line ends removed, lines joined by "\n" ("250-a\n250 b").
+std::string WireOf(const reply::Reply& r) {
+  std::string w = r.raw;
+  std::string out;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    if (w[i] == '\r' && i + 1 < w.size() && w[i + 1] == '\n') continue;
+    out += w[i];
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string TextOf(const reply::Reply& r) {
+  std::string t;
+  for (std::size_t i = 0; i < r.lines.size(); ++i) t += (i ? "\n" : "") + r.lines[i];
+  return t;
+}
+
+class Interp {
+ public:
+  Interp(const script::Case& c, const Endpoint& ep, const std::map<std::string, std::string>& vars,
+         const EngineOptions& opt)
+      : c_(c), ep_(ep), vars_(vars), opt_(opt), start_(Clock::now()),
+        deadline_(start_ + std::chrono::milliseconds(c.timeout_ms)) {}
+
+  ScriptRun Run() {
+    for (const std::string& n : c_.ObserveNames()) run_.facts.observes[n];
+    for (std::size_t i = 0; i < c_.script.size() && !stop_; ++i) {
+      step_ = static_cast<int>(i);
+      const Step& s = c_.script[i];
+      if (s.kind != StepKind::kPipe && !pipe_.empty() && !FlushPipe()) break;
+      try {
+        Exec(s);
+      } catch (const std::invalid_argument& e) {
+        Stop(ScriptStatus::kError, e.what());
+      }
+    }
+    if (!stop_ && !pipe_.empty()) FlushPipe();
+    for (auto& [name, conn] : conns_)
+      if (conn->open()) {
+        conn->Close();
+        Event("close " + name);
+      }
+    run_.duration_ms = Ms();
+    return std::move(run_);
+  }
+
+ private:
+  long Ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count();
+  }
+
+  void Line(const std::string& mark, const std::string& text) {
+    char ts[32];
+    std::snprintf(ts, sizeof ts, "[%6ldms] ", Ms());
+    std::string tag = conns_.size() > 1 ? "(" + cur_ + ") " : "";
+    run_.transcript += ts + tag + mark + " " + text + "\n";
+  }
+  void Event(const std::string& text) { Line("===", text); }
+
+  void Stop(ScriptStatus st, const std::string& msg) {
+    if (stop_) return;
+    stop_ = true;
+    run_.status = st;
+    run_.message = "step " + std::to_string(step_) + " (" + c_.script[step_].source + "): " + msg;
+    run_.failed_step = step_;
+    Event(st == ScriptStatus::kTimeout ? "timeout: " + msg : "error: " + msg);
+  }
+
+  void Fail(const std::string& msg) {
+    // A failed expectation ends the script; the rules may still judge ({"failed": true}).
+    stop_ = true;
+    run_.facts.failed = true;
+    run_.failed_step = step_;
+    run_.facts.failure = "step " + std::to_string(step_) + " (" + c_.script[step_].source + "): " + msg;
+    run_.message = run_.facts.failure;
+    Event("expectation failed: " + msg);
+  }
+
+  Connection* Cur() {
+    auto it = conns_.find(cur_);
+    if (it == conns_.end() || !it->second->open()) {
+      Stop(ScriptStatus::kError, "no open connection");
+      return nullptr;
+    }
+    return it->second.get();
+  }
+
+  void ShowSend(const std::string& bytes) {
+    // "-> line" for plain CRLF-terminated lines, "~> escaped" for anything else.
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+      std::size_t crlf = bytes.find("\r\n", start);
+      std::string_view piece = crlf == std::string::npos
+                                   ? std::string_view(bytes).substr(start)
+                                   : std::string_view(bytes).substr(start, crlf - start);
+      bool plain = crlf != std::string::npos && piece.find_first_of("\r\n") == std::string_view::npos;
+      for (unsigned char ch : piece)
+        if (ch < 0x20 || ch >= 0x7f) plain = false;
+      if (plain) {
+        Line("->", std::string(piece));
+        start = crlf + 2;
+      } else {
+        Line("~>", "\"" + script::EscapeBytes(std::string_view(bytes).substr(start)) + "\"");
+        break;
+      }
+    }
+  }
+
+  bool SendBytes(const std::string& bytes) {
+    Connection* c = Cur();
+    if (!c) return false;
+    ShowSend(bytes);
+    std::string e = c->Send(bytes, deadline_);
+    if (!e.empty()) {
+      // A peer that already hung up is a fact for the next read, not a harness error.
+      Event(e);
+      return true;
+    }
+    return true;
+  }
+
+  bool FlushPipe() {
+    std::string bytes = std::move(pipe_);
+    pipe_.clear();
+    Event("pipelined write, " + std::to_string(bytes.size()) + " octets");
+    return SendBytes(bytes) && !stop_;
+  }
+
+  void Record(const reply::Reply& r) {
+    run_.replies.push_back({step_, r.code, EnhancedOf(r), TextOf(r)});
+    std::string raw = r.raw;
+    std::size_t start = 0;
+    const std::string mark = (r.code >= 400 && r.code < 600) ? "<**" : "<-";
+    while (start < raw.size()) {
+      std::size_t nl = raw.find('\n', start);
+      std::string l = raw.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+      if (!l.empty() && l.back() == '\r') l.pop_back();
+      Line(mark, script::EscapeBytes(l));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+
+  // Reads one reply for an expectation; false (after Stop/Fail) when none came.
+  bool Expect(reply::Reply* r) {
+    Connection* c = Cur();
+    if (!c) return false;
+    switch (c->ReadReply(deadline_, r)) {
+      case ReadStatus::kReply:
+        Record(*r);
+        return true;
+      case ReadStatus::kClosed:
+        Event("closed by server");
+        c->Close();
+        Fail("connection closed, reply expected");
+        return false;
+      case ReadStatus::kTimeout:
+        Stop(ScriptStatus::kTimeout, "no reply before the case timeout");
+        return false;
+      case ReadStatus::kError:
+        Stop(ScriptStatus::kError, "read error");
+        return false;
+    }
+    return false;
+  }
+
+  std::regex Regex(const std::string& src) {
+    return std::regex(script::Substitute(src, vars_), std::regex::ECMAScript);
+  }
+
+  static bool ReplyMatches(const reply::Reply& r, const std::regex& re) {
+    // Matched against the reply as sent, lines joined by "\n" ("250-a\n250 b").
+    return std::regex_search(WireOf(r), re);
+  }
+
+  void Exec(const Step& s) {
+    switch (s.kind) {
+      case StepKind::kConnect: {
+        auto& slot = conns_[s.conn];
+        if (!slot) slot = std::make_unique<Connection>();
+        cur_ = s.conn;
+        std::string e = slot->Open(opt_.source_ip, ep_.host, ep_.port, deadline_);
+        if (!e.empty()) return Stop(ScriptStatus::kError, e);
+        Event("connect " + (opt_.source_ip.empty() ? std::string("*") : opt_.source_ip) + " -> " +
+              ep_.host + ":" + std::to_string(ep_.port) + " (" + s.conn + ")");
+        return;
+      }
+      case StepKind::kUse:
+        if (!conns_.count(s.conn)) return Stop(ScriptStatus::kError, "no connection " + s.conn);
+        cur_ = s.conn;
+        return;
+      case StepKind::kDisconnect:
+        if (Connection* c = Cur()) {
+          c->Close();
+          Event("disconnect (" + cur_ + ")");
+        }
+        return;
+      case StepKind::kSendLine:
+      case StepKind::kSendText:
+      case StepKind::kSendRaw:
+        SendBytes(script::Substitute(s.data, vars_));
+        return;
+      case StepKind::kPipe:
+        pipe_ += script::Substitute(s.data, vars_);
+        return;
+      case StepKind::kExpect: {
+        reply::Reply r;
+        if (!Expect(&r)) return;
+        if (!s.code.Matches(r.code))
+          return Fail("expected " + s.code.ToString() + ", got " + std::to_string(r.code));
+        if (!s.enhanced.empty()) {
+          std::string e = EnhancedOf(r);
+          if (e.compare(0, s.enhanced.size(), s.enhanced) != 0 ||
+              (e.size() > s.enhanced.size() && e[s.enhanced.size()] != '.'))
+            return Fail("expected enhanced " + s.enhanced + ", got '" + e + "'");
+        }
+        if (s.multiline && r.lines.size() < 2) return Fail("expected a multi-line reply");
+        return;
+      }
+      case StepKind::kExpectRegex: {
+        reply::Reply r;
+        if (!Expect(&r)) return;
+        if (!ReplyMatches(r, Regex(s.data))) return Fail("reply does not match /" + s.data + "/");
+        return;
+      }
+      case StepKind::kSkipUntil: {
+        std::regex re = Regex(s.data);
+        reply::Reply r;
+        while (Expect(&r))
+          if (ReplyMatches(r, re)) return;
+        return;
+      }
+      case StepKind::kExpectClose: {
+        Connection* c = Cur();
+        if (!c) return;
+        reply::Reply r;
+        switch (c->ReadReply(deadline_, &r)) {
+          case ReadStatus::kClosed:
+            Event("closed by server");
+            c->Close();
+            return;
+          case ReadStatus::kReply:
+            Record(r);
+            return Fail("expected close, got a reply");
+          case ReadStatus::kTimeout:
+            return Stop(ScriptStatus::kTimeout, "server did not close");
+          case ReadStatus::kError:
+            return Stop(ScriptStatus::kError, "read error");
+        }
+        return;
+      }
+      case StepKind::kObserve: {
+        judge::ObserveRecord& rec = run_.facts.observes[s.name];
+        rec.reached = true;
+        auto found = conns_.find(cur_);
+        if (found == conns_.end() || !found->second->open()) {
+          // Observing a connection the server already closed records a close.
+          rec.closed = true;
+          return;
+        }
+        Connection* c = found->second.get();
+        int within = s.wait_ms >= 0 ? s.wait_ms : c_.observe_ms;
+        auto until = std::min(deadline_, Clock::now() + std::chrono::milliseconds(within));
+        Event("observe " + s.name);
+        while (static_cast<int>(rec.replies.size()) < s.count) {
+          reply::Reply r;
+          ReadStatus st = c->ReadReply(until, &r);
+          if (st == ReadStatus::kReply) {
+            Record(r);
+            rec.replies.push_back({r.code, EnhancedOf(r), TextOf(r), WireOf(r), static_cast<int>(r.lines.size())});
+            continue;
+          }
+          if (st == ReadStatus::kTimeout) {
+            rec.timed_out = true;
+            Event("no reply within " + std::to_string(within) + "ms (" + s.name + ")");
+          } else {
+            rec.closed = true;
+            Event("closed by server");
+            c->Close();
+          }
+          break;
+        }
+        if (!rec.closed && c->open()) {
+          auto linger = std::min(deadline_, Clock::now() + std::chrono::milliseconds(s.linger_ms));
+          if (c->WaitClose(linger)) {
+            // Replies that arrived before the close still count.
+            reply::Reply r;
+            while (static_cast<int>(rec.replies.size()) < s.count &&
+                   c->ReadReply(Clock::now(), &r) == ReadStatus::kReply) {
+              Record(r);
+              rec.replies.push_back({r.code, EnhancedOf(r), TextOf(r), WireOf(r), static_cast<int>(r.lines.size())});
+            }
+            rec.closed = true;
+            Event("closed by server");
+            c->Close();
+          }
+        }
+        return;
+      }
+      case StepKind::kSleep:
+        Event("sleep " + std::to_string(s.wait_ms) + "ms");
+        if (Clock::now() + std::chrono::milliseconds(s.wait_ms) > deadline_) {
+          std::this_thread::sleep_until(deadline_);
+          return Stop(ScriptStatus::kTimeout, "case timeout during sleep");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(s.wait_ms));
+        return;
+      case StepKind::kStartTls:
+        return Stop(ScriptStatus::kUnsupported, "STARTTLS is not available in this build");
+    }
+  }
+
+  const script::Case& c_;
+  Endpoint ep_;
+  const std::map<std::string, std::string>& vars_;
+  EngineOptions opt_;
+  Clock::time_point start_, deadline_;
+  std::map<std::string, std::unique_ptr<Connection>> conns_;
+  std::string cur_ = "c0";
+  std::string pipe_;
+  bool stop_ = false;
+  int step_ = 0;
+  ScriptRun run_;
+};
+
+}  // namespace
+
+ScriptRun RunScript(const script::Case& c, const Endpoint& ep,
+                    const std::map<std::string, std::string>& vars, const EngineOptions& opt) {
+  return Interp(c, ep, vars, opt).Run();
+}
+
+}  // namespace mta::runner

@@ -1,0 +1,51 @@
+// engine.h: runs one case's script against one SMTP endpoint, byte-exact, within the
+// case's timeout; records the transcript (A.16 notation, ms timestamps), every reply,
+// and the facts the observation rules read.
+//
+//   ScriptRun r = RunScript(c, {"127.0.0.11", 2525}, vars, {.source_ip = "127.0.0.2"});
+//   r.status == ScriptStatus::kCompleted;  r.facts.observes["unknown"].replies[0].code
+#ifndef MTA_HARNESS_RUNNER_ENGINE_H_
+#define MTA_HARNESS_RUNNER_ENGINE_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/judge/judge.h"
+#include "harness/report/run_model.h"
+#include "harness/script/case.h"
+
+namespace mta::runner {
+
+struct Endpoint {
+  std::string host;
+  int port = 25;
+};
+
+struct EngineOptions {
+  std::string source_ip = "127.0.0.2";  // not 127.0.0.1: targets trust localhost
+};
+
+enum class ScriptStatus {
+  kCompleted,    // ran to the end (or stopped at a failed expectation: facts.failed)
+  kTimeout,      // the case timeout, or an expectation that waited in vain
+  kError,        // connect/send problem, unknown variable, ...
+  kUnsupported,  // a step this build cannot perform (STARTTLS)
+};
+
+struct ScriptRun {
+  ScriptStatus status = ScriptStatus::kCompleted;
+  std::string message;
+  int failed_step = -1;
+  judge::Facts facts;
+  std::vector<report::ReplyEntry> replies;
+  std::string transcript;
+  long duration_ms = 0;
+};
+
+ScriptRun RunScript(const script::Case& c, const Endpoint& ep,
+                    const std::map<std::string, std::string>& vars, const EngineOptions& opt);
+
+}  // namespace mta::runner
+
+#endif  // MTA_HARNESS_RUNNER_ENGINE_H_

@@ -1,0 +1,395 @@
+// case.cc: parsing and schema checks of case and dispute files (see case.h).
+#include "harness/script/case.h"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace mta::script {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Bad(const std::string& file, const std::string& field, const std::string& why) {
+  throw CaseError(file + ": " + field + ": " + why);
+}
+
+const std::set<int>& KnownRfcs() {
+  static const std::set<int> rfcs = {821,  822,  974,  1123, 1652, 1869, 1870, 1891, 1985,
+                                     2034, 2119, 2505, 2645, 2821, 2822, 2920, 3030, 3207,
+                                     3461, 3462, 3463, 3464, 3834, 4954, 5321, 5322, 6152,
+                                     6409, 6522, 6531, 6532, 7505, 8482, 9228};
+  return rfcs;
+}
+
+std::string Str(const json& j, const char* key, const std::string& file, bool required,
+                const std::string& prefix = "") {
+  auto it = j.find(key);
+  if (it == j.end()) {
+    if (required) Bad(file, prefix + key, "missing");
+    return "";
+  }
+  if (!it->is_string()) Bad(file, prefix + key, "must be a string");
+  return it->get<std::string>();
+}
+
+std::vector<std::string> StrList(const json& j, const char* key, const std::string& file) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (!it->is_array()) Bad(file, key, "must be an array of strings");
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    if (!(*it)[i].is_string()) Bad(file, std::string(key) + "[" + std::to_string(i) + "]", "must be a string");
+    out.push_back((*it)[i].get<std::string>());
+  }
+  return out;
+}
+
+int Int(const json& j, const char* key, const std::string& file, int def, int lo, int hi) {
+  auto it = j.find(key);
+  if (it == j.end()) return def;
+  if (!it->is_number_integer()) Bad(file, key, "must be an integer");
+  long long v = it->get<long long>();
+  if (v < lo || v > hi) Bad(file, key, "out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+  return static_cast<int>(v);
+}
+
+std::vector<SpecRef> ParseSpecs(const json& j, const std::string& file, const std::string& field,
+                                bool required) {
+  std::vector<SpecRef> out;
+  if (!j.is_array()) Bad(file, field, "must be an array");
+  if (required && j.empty()) Bad(file, field, "needs at least one reference");
+  static const std::regex section(R"(^([0-9]+(\.[0-9]+)*|[A-Z](\.[0-9]+)*)$)");
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    const json& e = j[i];
+    if (!e.is_object()) Bad(file, f, "must be an object {rfc, section, quote}");
+    SpecRef r;
+    auto rfc = e.find("rfc");
+    if (rfc == e.end() || !rfc->is_number_integer()) Bad(file, f + ".rfc", "must be an RFC number");
+    r.rfc = rfc->get<int>();
+    if (!KnownRfcs().count(r.rfc)) Bad(file, f + ".rfc", "unknown RFC " + std::to_string(r.rfc));
+    r.section = Str(e, "section", file, true, f + ".");
+    if (!std::regex_match(r.section, section))
+      Bad(file, f + ".section", "malformed section '" + r.section + "' (e.g. 4.1.1.4)");
+    r.quote = Str(e, "quote", file, false, f + ".");
+    for (auto it = e.begin(); it != e.end(); ++it)
+      if (it.key() != "rfc" && it.key() != "section" && it.key() != "quote")
+        Bad(file, f + "." + it.key(), "unknown field");
+    out.push_back(r);
+  }
+  return out;
+}
+
+bool ValidId(const std::string& id) {
+  static const std::regex re(R"(^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$)");
+  return id.size() <= 96 && std::regex_match(id, re);
+}
+
+json ReadJson(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CaseError(path + ": cannot read");
+  try {
+    return json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw CaseError(path + ": not JSON: " + e.what());
+  }
+}
+
+void CheckFields(const json& j, const std::set<std::string>& allowed, const std::string& file) {
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (!allowed.count(it.key())) Bad(file, it.key(), "unknown field");
+}
+
+}  // namespace
+
+std::string_view RoleName(Role r) {
+  switch (r) {
+    case Role::kServer: return "server";
+    case Role::kClient: return "client";
+    case Role::kBounce: return "bounce";
+  }
+  return "?";
+}
+
+const std::vector<std::string>& RequiredProfiles() {
+  static const std::vector<std::string> p = {"strict", "interop", "hardened", "qmail"};
+  return p;
+}
+
+const std::vector<std::string>& VerdictNames() {
+  static const std::vector<std::string> v = {"PASS", "NON_STRICT", "FAIL", "INFO",
+                                             "UNSUPPORTED", "SKIP", "ERROR", "TIMEOUT"};
+  return v;
+}
+
+bool IsJudgementVerdict(std::string_view v) {
+  return v == "PASS" || v == "NON_STRICT" || v == "FAIL" || v == "INFO";
+}
+
+bool Case::HasTag(std::string_view t) const {
+  return std::find(tags.begin(), tags.end(), t) != tags.end();
+}
+
+std::vector<std::string> Case::ObserveNames() const {
+  std::vector<std::string> out;
+  for (const Step& s : script)
+    if (s.kind == StepKind::kObserve) out.push_back(s.name);
+  return out;
+}
+
+void ValidateCondition(const json& c, const std::vector<std::string>& observes,
+                       const std::string& where) {
+  if (!c.is_object() || c.empty()) throw CaseError(where + ": condition must be a non-empty object");
+  auto sub_list = [&](const char* key) {
+    const json& l = c.at(key);
+    if (!l.is_array() || l.empty()) throw CaseError(where + "." + key + ": must be a non-empty array");
+    for (std::size_t i = 0; i < l.size(); ++i)
+      ValidateCondition(l[i], observes, where + "." + key + "[" + std::to_string(i) + "]");
+  };
+  bool has_step = c.contains("step");
+  for (auto it = c.begin(); it != c.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    const std::string w = where + "." + k;
+    if (k == "all" || k == "any") {
+      sub_list(k.c_str());
+    } else if (k == "not") {
+      ValidateCondition(v, observes, w);
+    } else if (k == "always" || k == "failed" || k == "closed" || k == "timeout") {
+      if (!v.is_boolean()) throw CaseError(w + ": must be true or false");
+      if ((k == "closed" || k == "timeout") && !has_step) throw CaseError(w + ": needs \"step\"");
+    } else if (k == "step") {
+      if (!v.is_string()) throw CaseError(w + ": must be an observe step name");
+      if (std::find(observes.begin(), observes.end(), v.get<std::string>()) == observes.end())
+        throw CaseError(w + ": no observe step named '" + v.get<std::string>() + "'");
+    } else if (k == "code" || k == "count") {
+      if (!has_step) throw CaseError(w + ": needs \"step\"");
+      if (!v.is_string()) throw CaseError(w + ": must be a code pattern string");
+      try {
+        ParseCodePattern(v.get<std::string>());
+      } catch (const std::invalid_argument& e) {
+        throw CaseError(w + ": " + e.what());
+      }
+    } else if (k == "enhanced" || k == "regex") {
+      if (!has_step) throw CaseError(w + ": needs \"step\"");
+      if (!v.is_string()) throw CaseError(w + ": must be a string");
+      if (k == "regex") {
+        try {
+          std::regex re(v.get<std::string>(), std::regex::ECMAScript);
+        } catch (const std::regex_error&) {
+          throw CaseError(w + ": invalid regex");
+        }
+      }
+    } else if (k == "index" || k == "min" || k == "max" || k == "replies") {
+      if (!has_step) throw CaseError(w + ": needs \"step\"");
+      if (!v.is_number_integer()) throw CaseError(w + ": must be an integer");
+    } else {
+      throw CaseError(w + ": unknown condition key");
+    }
+  }
+}
+
+Case ParseCase(const json& j, const std::string& file) {
+  if (!j.is_object()) Bad(file, "(root)", "must be an object");
+  CheckFields(j, {"$schema", "id", "title", "area", "spec", "level", "point", "tags", "requires",
+                  "needs", "role", "timeout_ms", "observe_ms", "description", "script",
+                  "observations"},
+              file);
+  Case c;
+  c.file = file;
+  c.id = Str(j, "id", file, true);
+  if (!ValidId(c.id)) Bad(file, "id", "'" + c.id + "' is not [a-z0-9][a-z0-9.-]*");
+  c.title = Str(j, "title", file, true);
+  c.area = Str(j, "area", file, true);
+  if (!j.contains("spec")) Bad(file, "spec", "missing");
+  c.spec = ParseSpecs(j["spec"], file, "spec", true);
+  c.level = Str(j, "level", file, true);
+  if (c.level != "MUST" && c.level != "SHOULD" && c.level != "MAY" && c.level != "UNSPECIFIED")
+    Bad(file, "level", "must be MUST, SHOULD, MAY or UNSPECIFIED");
+  c.point = Str(j, "point", file, true);
+  if (!ValidId(c.point)) Bad(file, "point", "bad point id '" + c.point + "'");
+  c.tags = StrList(j, "tags", file);
+  c.requires_ = StrList(j, "requires", file);
+  for (std::string& r : c.requires_)
+    for (char& ch : r) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  c.needs = StrList(j, "needs", file);
+  for (const std::string& n : c.needs)
+    if (n != "sink" && n != "mailbox") Bad(file, "needs", "unknown facility '" + n + "' (sink, mailbox)");
+  std::string role = Str(j, "role", file, false);
+  if (role.empty() || role == "server") c.role = Role::kServer;
+  else if (role == "client") c.role = Role::kClient;
+  else if (role == "bounce") c.role = Role::kBounce;
+  else Bad(file, "role", "must be server, client or bounce");
+  c.timeout_ms = Int(j, "timeout_ms", file, 15000, 100, 3600000);
+  c.observe_ms = Int(j, "observe_ms", file, std::min(5000, c.timeout_ms), 10, 3600000);
+  c.description = Str(j, "description", file, false);
+
+  auto sc = j.find("script");
+  if (sc == j.end() || !sc->is_array() || sc->empty()) Bad(file, "script", "must be a non-empty array of steps");
+  std::set<std::string> names;
+  bool connected = false;
+  const auto& vars = DefaultVariables();
+  for (std::size_t i = 0; i < sc->size(); ++i) {
+    const std::string f = "script[" + std::to_string(i) + "]";
+    if (!(*sc)[i].is_string()) Bad(file, f, "must be a string");
+    Step st;
+    try {
+      st = ParseStep((*sc)[i].get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      Bad(file, f, e.what());
+    }
+    if (st.kind == StepKind::kConnect) connected = true;
+    else if (!connected && st.kind != StepKind::kSleep)
+      Bad(file, f, "'" + st.source + "' before the first connect");
+    if (st.kind == StepKind::kObserve && !names.insert(st.name).second)
+      Bad(file, f, "observe name '" + st.name + "' used twice");
+    for (const std::string& v : VariableRefs(st.data))
+      if (!vars.count(v)) Bad(file, f, "unknown variable {" + v + "}");
+    if (st.kind == StepKind::kExpectRegex || st.kind == StepKind::kSkipUntil) {
+      try {
+        std::regex re(st.data, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        Bad(file, f, "invalid regex");
+      }
+    }
+    c.script.push_back(std::move(st));
+  }
+  if (c.role == Role::kServer && c.script.front().kind != StepKind::kConnect &&
+      c.script.front().kind != StepKind::kSleep)
+    Bad(file, "script[0]", "a server-role script starts with connect");
+
+  auto ob = j.find("observations");
+  if (ob == j.end() || !ob->is_array() || ob->empty())
+    Bad(file, "observations", "must be a non-empty array of {observation, when}");
+  std::vector<std::string> observes = c.ObserveNames();
+  for (std::size_t i = 0; i < ob->size(); ++i) {
+    const std::string f = "observations[" + std::to_string(i) + "]";
+    const json& r = (*ob)[i];
+    if (!r.is_object()) Bad(file, f, "must be an object");
+    for (auto it = r.begin(); it != r.end(); ++it)
+      if (it.key() != "observation" && it.key() != "when" && it.key() != "note")
+        Bad(file, f + "." + it.key(), "unknown field");
+    Rule rule;
+    rule.observation = Str(r, "observation", file, true, f + ".");
+    if (!ValidId(rule.observation)) Bad(file, f + ".observation", "bad observation name");
+    if (!r.contains("when")) Bad(file, f + ".when", "missing");
+    try {
+      ValidateCondition(r["when"], observes, f + ".when");
+    } catch (const CaseError& e) {
+      throw CaseError(file + ": " + e.what());
+    }
+    rule.when = r["when"];
+    c.rules.push_back(std::move(rule));
+  }
+  return c;
+}
+
+Case LoadCase(const std::string& path) { return ParseCase(ReadJson(path), path); }
+
+Dispute ParseDispute(const json& j, const std::string& file) {
+  if (!j.is_object()) Bad(file, "(root)", "must be an object");
+  CheckFields(j, {"$schema", "id", "ref", "title", "disputed", "question", "sides", "positions",
+                  "sources", "observations", "verdicts"},
+              file);
+  Dispute d;
+  d.file = file;
+  d.id = Str(j, "id", file, true);
+  if (!ValidId(d.id)) Bad(file, "id", "bad point id");
+  d.ref = Str(j, "ref", file, false);
+  d.title = Str(j, "title", file, true);
+  if (j.contains("disputed")) {
+    if (!j["disputed"].is_boolean()) Bad(file, "disputed", "must be true or false");
+    d.disputed = j["disputed"].get<bool>();
+  }
+  d.question = Str(j, "question", file, true);
+  auto sides = j.find("sides");
+  if (sides == j.end() || !sides->is_array() || sides->empty())
+    Bad(file, "sides", "must be a non-empty array of {position, spec}");
+  for (std::size_t i = 0; i < sides->size(); ++i) {
+    const std::string f = "sides[" + std::to_string(i) + "]";
+    const json& s = (*sides)[i];
+    if (!s.is_object()) Bad(file, f, "must be an object");
+    Side side;
+    side.position = Str(s, "position", file, true, f + ".");
+    if (!s.contains("spec")) Bad(file, f + ".spec", "missing");
+    side.spec = ParseSpecs(s["spec"], file, f + ".spec", false);
+    d.sides.push_back(side);
+  }
+  auto pos = j.find("positions");
+  if (pos == j.end() || !pos->is_object()) Bad(file, "positions", "must be an object");
+  for (auto it = pos->begin(); it != pos->end(); ++it) {
+    if (!it->is_string()) Bad(file, "positions." + it.key(), "must be a string");
+    d.positions[it.key()] = it->get<std::string>();
+  }
+  for (const char* who : {"qmail", "critics"})
+    if (!d.positions.count(who)) Bad(file, std::string("positions.") + who, "missing");
+  d.sources = StrList(j, "sources", file);
+  if (d.sources.empty()) Bad(file, "sources", "needs at least one source");
+  auto obs = j.find("observations");
+  if (obs == j.end() || !obs->is_object() || obs->empty())
+    Bad(file, "observations", "must be a non-empty object name -> meaning");
+  for (auto it = obs->begin(); it != obs->end(); ++it) {
+    if (!ValidId(it.key())) Bad(file, "observations." + it.key(), "bad observation name");
+    if (!it->is_string()) Bad(file, "observations." + it.key(), "must be a string");
+    d.observations[it.key()] = it->get<std::string>();
+    d.observation_order.push_back(it.key());
+  }
+  auto ver = j.find("verdicts");
+  if (ver == j.end() || !ver->is_object()) Bad(file, "verdicts", "must be an object profile -> table");
+  for (auto it = ver->begin(); it != ver->end(); ++it) {
+    const std::string f = "verdicts." + it.key();
+    if (!it->is_object()) Bad(file, f, "must be an object observation -> {verdict, why}");
+    auto& table = d.verdicts[it.key()];
+    for (auto o = it->begin(); o != it->end(); ++o) {
+      const std::string fo = f + "." + o.key();
+      if (!d.observations.count(o.key())) Bad(file, fo, "not in the observation vocabulary");
+      if (!o->is_object()) Bad(file, fo, "must be {verdict, why}");
+      Verdict v;
+      v.verdict = Str(*o, "verdict", file, true, fo + ".");
+      if (!IsJudgementVerdict(v.verdict)) Bad(file, fo + ".verdict", "must be PASS, NON_STRICT, FAIL or INFO");
+      v.rationale = Str(*o, "why", file, true, fo + ".");
+      table[o.key()] = v;
+    }
+  }
+  for (const std::string& p : RequiredProfiles()) {
+    if (!d.verdicts.count(p)) Bad(file, "verdicts." + p, "missing profile");
+    for (const std::string& o : d.observation_order)
+      if (!d.verdicts[p].count(o)) Bad(file, "verdicts." + p + "." + o, "missing verdict");
+  }
+  for (const auto& [p, table] : d.verdicts)
+    for (const std::string& o : d.observation_order)
+      if (!table.count(o)) Bad(file, "verdicts." + p + "." + o, "missing verdict");
+  return d;
+}
+
+Dispute LoadDispute(const std::string& path) { return ParseDispute(ReadJson(path), path); }
+
+nlohmann::json CaseToJson(const Case& c) {
+  json j;
+  j["id"] = c.id;
+  j["title"] = c.title;
+  j["area"] = c.area;
+  j["spec"] = json::array();
+  for (const SpecRef& s : c.spec) {
+    json e = {{"rfc", s.rfc}, {"section", s.section}};
+    if (!s.quote.empty()) e["quote"] = s.quote;
+    j["spec"].push_back(e);
+  }
+  j["level"] = c.level;
+  j["point"] = c.point;
+  j["tags"] = c.tags;
+  j["requires"] = c.requires_;
+  j["needs"] = c.needs;
+  j["role"] = std::string(RoleName(c.role));
+  j["timeout_ms"] = c.timeout_ms;
+  if (!c.description.empty()) j["description"] = c.description;
+  j["script"] = json::array();
+  for (const Step& s : c.script) j["script"].push_back(s.source);
+  j["observations"] = json::array();
+  for (const Rule& r : c.rules) j["observations"].push_back({{"observation", r.observation}, {"when", r.when}});
+  return j;
+}
+
+}  // namespace mta::script

@@ -1,0 +1,118 @@
+// case.h: one conformance case (rfc-cases/<area>/<id>.json) and one disputed point
+// (rfc-cases/disputes/<point>.json), parsed with errors that name file, field and step.
+//
+// The documented format is rfc-cases/schema/case.schema.json and dispute.schema.json;
+// no JSON Schema library is used: LoadCase/LoadDispute enforce it here.
+//
+//   Case c = ParseCase(json, "rfc-cases/session/a4-unknown-verb.json");
+//   c.script[3].kind == StepKind::kSendLine
+#ifndef MTA_HARNESS_SCRIPT_CASE_H_
+#define MTA_HARNESS_SCRIPT_CASE_H_
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/script/step.h"
+
+namespace mta::script {
+
+// A case or dispute file that does not follow the schema. what() is
+// "FILE: FIELD: reason", e.g. "x.json: script[4]: unknown step 'fo'".
+class CaseError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SpecRef {
+  int rfc = 0;            // 821, 1123, 1870, 2821, 2920, 3461, 5321, ...
+  std::string section;    // "4.2.4"
+  std::string quote;      // the sentence, verbatim (optional)
+};
+
+enum class Role { kServer, kClient, kBounce };  // target as server / as client / its bounces
+std::string_view RoleName(Role r);
+
+// One observation rule: the first rule whose condition holds names the observation.
+struct Rule {
+  std::string observation;
+  nlohmann::json when;  // condition, see ValidateCondition
+};
+
+struct Case {
+  std::string file;
+  std::string id;       // stable, "[a-z0-9][a-z0-9.-]*"
+  std::string title;
+  std::string area;     // folder under rfc-cases/
+  std::vector<SpecRef> spec;
+  std::string level;    // MUST, SHOULD, MAY, UNSPECIFIED
+  std::string point;    // disputed-point slug, a file in rfc-cases/disputes/
+  std::vector<std::string> tags;      // "slow" cases run only when asked
+  std::vector<std::string> requires_; // EHLO keywords the target must advertise
+  std::vector<std::string> needs;     // target facilities: "sink", "mailbox"
+  Role role = Role::kServer;
+  int timeout_ms = 15000;
+  int observe_ms = 5000;              // default "within" of observe steps
+  std::string description;
+  std::vector<Step> script;
+  std::vector<Rule> rules;
+
+  bool HasTag(std::string_view t) const;
+  // Names of observe steps, in script order.
+  std::vector<std::string> ObserveNames() const;
+};
+
+struct Verdict {
+  std::string verdict;    // PASS, NON_STRICT, FAIL, INFO
+  std::string rationale;
+};
+
+struct Side {
+  std::string position;
+  std::vector<SpecRef> spec;
+};
+
+struct Dispute {
+  std::string file;
+  std::string id;         // slug, e.g. "unknown-command-code"
+  std::string ref;        // section of the reference catalogue, e.g. "A4"
+  std::string title;
+  bool disputed = true;   // false: plain requirement, counted in the level scores
+  std::string question;
+  std::vector<Side> sides;
+  std::map<std::string, std::string> positions;  // must hold "qmail" and "critics"
+  std::vector<std::string> sources;
+  std::map<std::string, std::string> observations;  // vocabulary: name -> meaning
+  std::vector<std::string> observation_order;
+  // profile -> observation -> verdict.
+  std::map<std::string, std::map<std::string, Verdict>> verdicts;
+};
+
+// Profiles every dispute must judge.
+const std::vector<std::string>& RequiredProfiles();
+// The outcome vocabulary of the harness (PASS NON_STRICT FAIL INFO UNSUPPORTED SKIP ERROR TIMEOUT).
+const std::vector<std::string>& VerdictNames();
+bool IsJudgementVerdict(std::string_view v);  // PASS NON_STRICT FAIL INFO
+
+// Checks a condition of an observation rule. `observes` are the case's observe step
+// names; throws CaseError("where: reason").
+//   {"step": NAME, "code": "5xx", "enhanced": "5.1", "regex": "...", "closed": bool,
+//    "timeout": bool, "index": k, "count": "2xx", "min": n, "max": n}
+//   {"all": [..]} {"any": [..]} {"not": C} {"failed": bool} {"always": true}
+void ValidateCondition(const nlohmann::json& c, const std::vector<std::string>& observes,
+                       const std::string& where);
+
+Case ParseCase(const nlohmann::json& j, const std::string& file);
+Case LoadCase(const std::string& path);
+Dispute ParseDispute(const nlohmann::json& j, const std::string& file);
+Dispute LoadDispute(const std::string& path);
+
+// JSON of a case as read (for describe and run.json).
+nlohmann::json CaseToJson(const Case& c);
+
+}  // namespace mta::script
+
+#endif  // MTA_HARNESS_SCRIPT_CASE_H_
