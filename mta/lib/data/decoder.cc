@@ -2,9 +2,10 @@
 //
 // RFC 5321 4.1.1.4 / 2.3.8 (only <CRLF>.<CRLF> ends the data), 4.5.2 (dot-unstuffing),
 // 4.5.3.1.6 (998-octet lines). The byte-level logic lives in Step(); FastMid()/Run() are
-// the fast path over octets that cannot change the state (printable ASCII inside a line,
-// plain CRLF line ends), found 64 octets at a time by block_scan.h (SSE2, AVX2 or
-// AVX-512BW masks), and do exactly what Step() would do for each of them.
+// the fast path over octets that cannot change the state (printable ASCII and HT inside a
+// line, CRLF line ends before an ordinary octet, dot-stuffed line starts, whose "." only
+// breaks the pass-through span), found 64 octets at a time by block_scan.h (SSE2, AVX2 or
+// AVX-512BW masks, four blocks per round), and do exactly what Step() would do for each.
 #include "mta/lib/data/decoder.h"
 
 #include <algorithm>
@@ -111,11 +112,12 @@ size_t DataDecoder::Run(const char* p, size_t i, size_t n) {
   return i + n;
 }
 
-// State kMid at chunk index i: skips printable runs and plain CRLF line ends (a CRLF
-// followed by a printable octet other than "." that raises no event) - exactly what
-// Run() and Step() would do for them. Returns the index of the next octet for Step(),
-// or n. Whole blocks of plain lines go through SkimBlocks (block_scan.h); a block with
-// anything else is walked octet class by octet class with a mask of interesting octets.
+// State kMid at chunk index i: skips printable runs, HT, and CRLF line ends whose next
+// line starts with a printable octet other than ".", or with a stuffed "." and then a
+// printable octet, that raise no event - exactly what Run() and Step() would do for them.
+// Returns the index of the next octet for Step(), or n. Whole blocks of such lines go
+// through SkimBlocks (block_scan.h); a block with anything else is walked octet class by
+// octet class with a mask of interesting octets.
 size_t DataDecoder::FastMid(const char* p, size_t i, size_t n) {
   const uint64_t max_line = options_.max_line_octets;
   const bool skim = max_line >= 64;
@@ -130,7 +132,12 @@ size_t DataDecoder::FastMid(const char* p, size_t i, size_t n) {
       s.out_room = out_pos_ <= options_.max_body_size ? options_.max_body_size - out_pos_ : 0;
       SkimBlocks(isa_, p, n, max_line, s);
       if (s.from != from) {
-        out_pos_ += s.from - from;  // whole plain lines: output == input
+        // Whole lines: output == input but for the stuffed dots (RFC 5321 4.5.2).
+        for (size_t k = 0; k < s.ndots; ++k) {
+          Flush(p, span_, s.dots[k]);
+          span_ = s.dots[k] + 1;
+        }
+        out_pos_ += s.from - from - s.ndots;
         line_len_ = 0;
         from = s.from;
       }
@@ -141,25 +148,41 @@ size_t DataDecoder::FastMid(const char* p, size_t i, size_t n) {
       return n;
     }
     uint64_t mask = SpecialMask(isa_, p + base, n - base);
-    if (from > base) mask &= ~uint64_t{0} << (from - base);  // LF of a skimmed CRLF
+    if (from > base) mask &= ~uint64_t{0} << (from - base);  // skimmed CRLF or dot
     size_t next_base = base + 64;
     while (mask != 0) {
       const size_t j = base + static_cast<size_t>(__builtin_ctzll(mask));
+      if (p[j] == '\t') {
+        // HT is content like any printable octet (RFC 5322 WSP), with no event.
+        mask &= mask - 1;
+        continue;
+      }
       if (j + 2 < n && p[j] == '\r' && p[j + 1] == '\n') {
-        const uint8_t next = static_cast<uint8_t>(p[j + 2]);
+        uint8_t next = static_cast<uint8_t>(p[j + 2]);
+        size_t start = j + 2;  // first content octet of the next line
+        if (next == '.' && j + 3 < n) {
+          // RFC 5321 4.5.2: a stuffed "." (not the end-of-data line when followed by an
+          // ordinary octet) is removed.
+          next = static_cast<uint8_t>(p[j + 3]);
+          start = j + 3;
+        }
         const uint64_t len = j - from;
-        if (next != '.' && !Interesting(next) && line_len_ + len <= max_line &&
-            out_pos_ <= options_.max_body_size &&
+        if ((start == j + 3 || next != '.') && (!Interesting(next) || next == '\t') &&
+            line_len_ + len <= max_line && out_pos_ <= options_.max_body_size &&
             options_.max_body_size - out_pos_ >= len + 2) {
           out_pos_ += len + 2;
           line_len_ = 0;
-          from = j + 2;
+          if (start == j + 3) {
+            Flush(p, span_, j + 2);
+            span_ = j + 3;
+          }
+          from = start;
           const size_t k = from - base;  // drop the CR and LF bits
           if (k < 64) {
             mask &= ~uint64_t{0} << k;
             continue;
           }
-          next_base = from;  // the LF was the first octet of the next block
+          next_base = from;  // the LF (or the dot) was at the end of the block
           break;
         }
       }
