@@ -132,6 +132,15 @@ class Interp {
   }
 
   bool SendBytes(const std::string& bytes) {
+    auto it = conns_.find(cur_);
+    if (it != conns_.end() && it->second && !it->second->open() && it->second->eof()) {
+      // The server closed the connection (RFC 5321 3.8 allows it after 421; qmail closes
+      // after its 451): what the script would still send is not sent, and the rules judge
+      // what was seen. Not a harness error.
+      ShowSend(bytes);
+      Event("not sent: the server had closed the connection");
+      return true;
+    }
     Connection* c = Cur();
     if (!c) return false;
     ShowSend(bytes);
