@@ -231,7 +231,9 @@ std::string FormatContentType(const ContentType& ct) {
     if (NeedsQuoting(v)) {
       out += '"';
       for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
+        // RFC 5322 3.2.4 / 4.4 (obs-qp): CR and LF can only appear in a quoted string as
+        // quoted-pairs; unescaped, a reader takes them for folding and drops them.
+        if (c == '"' || c == '\\' || c == '\r' || c == '\n') out += '\\';
         out += c;
       }
       out += '"';
