@@ -6,7 +6,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <system_error>
+#include <thread>
 
 namespace mta::io {
 
@@ -94,6 +98,49 @@ Status FsyncDir(const std::string& dir) {
   Status s = FsyncFile(fd->get());
   if (!s.ok()) return Status::Errno(s.code(), "fsync " + dir);
   return Status::Ok();
+}
+
+namespace {
+
+// Runs fn(i) for every i in [0, n) on up to `max_parallel` threads (the caller included).
+template <typename Fn>
+void ParallelFor(size_t n, size_t max_parallel, Fn fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  size_t threads = std::min(n, std::max<size_t>(max_parallel, 1));
+  std::vector<std::thread> pool;
+  if (threads > 1) {
+    pool.reserve(threads - 1);
+    for (size_t t = 1; t < threads; ++t) {
+      try {
+        pool.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no more threads: the ones running (and this one) do the rest
+      }
+    }
+  }
+  work();
+  for (std::thread& t : pool) t.join();
+}
+
+}  // namespace
+
+std::vector<Status> FsyncAll(std::span<const int> fds, size_t max_parallel) {
+  std::vector<Status> out(fds.size());
+  // Queue the data of every file for write-back now, so that the block allocations of all of
+  // them land in the journal transaction that the first fsync commits. Advisory only:
+  // errors (EINVAL/ESPIPE for directories) are left to the fsync below.
+  for (int fd : fds) ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ParallelFor(fds.size(), max_parallel, [&](size_t i) { out[i] = FsyncFile(fds[i]); });
+  return out;
+}
+
+std::vector<Status> RemoveAll(std::span<const std::string> paths, size_t max_parallel) {
+  std::vector<Status> out(paths.size());
+  ParallelFor(paths.size(), max_parallel, [&](size_t i) { out[i] = RemoveIfExists(paths[i]); });
+  return out;
 }
 
 Status MakeDir(const std::string& dir, mode_t mode) {

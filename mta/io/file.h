@@ -5,6 +5,9 @@
 //   - WriteAll / ReadFull loop over short writes/reads and EINTR.
 //   - FsyncFile / FsyncDir make data, and directory entries, durable. POSIX: a rename or
 //     link is durable only after fsync() of the directory that holds the new name.
+//   - FsyncAll makes many descriptors durable at the cost of about one flush: it starts
+//     write-back of all of them, then fsyncs them from parallel threads, so a journaling
+//     filesystem (ext4, xfs) folds them into one journal commit.
 //   - AtomicWriteFile: write `dir/.tmp.<name>.<pid>`, fsync it, rename over `dir/name`,
 //     fsync `dir`. A crash leaves either the old file or the new one (and perhaps a
 //     dot-tmp leftover), never a mixture.
@@ -16,6 +19,8 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +66,12 @@ Status ReadFileToString(const std::string& path, std::string* out);
 Status FsyncFile(int fd);
 // Opens `dir` read-only and fsyncs it, making renames/links/unlinks inside durable.
 Status FsyncDir(const std::string& dir);
+// fsync()s every descriptor in `fds` (files or directories) and returns one Status per
+// descriptor, in order; each is durable when its Status is ok. Write-back of every file is
+// started first (sync_file_range), then up to `max_parallel` fsyncs run at once (threads),
+// which the filesystem journal serves with a shared commit.
+//   std::vector<Status> st = FsyncAll(std::vector<int>{fd1, fd2, dirfd});
+std::vector<Status> FsyncAll(std::span<const int> fds, size_t max_parallel = 32);
 
 // Creates `dir` with `mode` if it does not exist (EEXIST is success when it is a
 // directory). Parents are not created.
@@ -78,6 +89,10 @@ Status AtomicWriteFile(const std::string& dir, const std::string& name,
 
 // Removes `path`; a missing file is success.
 Status RemoveIfExists(const std::string& path);
+// RemoveIfExists for each path, up to `max_parallel` at once (threads): freeing a file can
+// wait on the filesystem journal for milliseconds, and waits in parallel overlap. One
+// Status per path, in order. No order among the unlinks is implied.
+std::vector<Status> RemoveAll(std::span<const std::string> paths, size_t max_parallel = 32);
 
 // True when `path` exists (lstat succeeds).
 bool PathExists(const std::string& path);

@@ -113,3 +113,52 @@ TEST(ReadFileToString, MissingFileIsAnError) {
 
 }  // namespace
 }  // namespace mta::io
+
+namespace mta::io {
+namespace {
+
+TEST(FsyncAll, OneStatusPerDescriptorInOrder) {
+  TempDir t;
+  std::vector<UniqueFd> files;
+  std::vector<int> fds;
+  for (int i = 0; i < 40; ++i) {
+    auto fd = OpenFile(t.path() + "/f" + std::to_string(i), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    ASSERT_TRUE(fd.ok());
+    ASSERT_TRUE(WriteAll(fd->get(), std::string(100 + i, 'x')).ok());
+    fds.push_back(fd->get());
+    files.push_back(std::move(*fd));
+  }
+  auto dir = OpenFile(t.path(), O_RDONLY | O_DIRECTORY);
+  ASSERT_TRUE(dir.ok());
+  fds.push_back(dir->get());
+  fds.push_back(-1);  // a bad descriptor fails alone
+  for (size_t par : {size_t{1}, size_t{4}, size_t{64}}) {
+    std::vector<Status> st = FsyncAll(fds, par);
+    ASSERT_EQ(st.size(), fds.size());
+    for (size_t i = 0; i + 1 < st.size(); ++i) EXPECT_TRUE(st[i].ok()) << i;
+    EXPECT_EQ(st.back().code(), EBADF);
+  }
+  EXPECT_TRUE(FsyncAll({}).empty());
+}
+
+TEST(RemoveAll, RemovesEveryPathMissingIsSuccess) {
+  TempDir t;
+  std::vector<std::string> paths;
+  for (int i = 0; i < 30; ++i) {
+    paths.push_back(t.path() + "/f" + std::to_string(i));
+    ASSERT_TRUE(AtomicWriteFile(t.path(), "f" + std::to_string(i), "x").ok());
+  }
+  paths.push_back(t.path() + "/missing");
+  ASSERT_TRUE(MakeDir(t.path() + "/d").ok());
+  paths.push_back(t.path() + "/d");  // unlink() of a directory fails
+  std::vector<Status> st = RemoveAll(paths, 8);
+  ASSERT_EQ(st.size(), paths.size());
+  for (size_t i = 0; i + 1 < st.size(); ++i) EXPECT_TRUE(st[i].ok()) << paths[i];
+  EXPECT_FALSE(st.back().ok());
+  auto left = ListDir(t.path());
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, std::vector<std::string>{"d"});
+}
+
+}  // namespace
+}  // namespace mta::io

@@ -22,15 +22,18 @@ std::string Hostname() {
   return buf;
 }
 
-// Looks in new/ and cur/ for a name beginning with "<key>.".
-Result<std::string> FindKeyed(const std::string& maildir, std::string_view key) {
+// Looks for the delivery of `key`: new/<key>.<host> by its exact name (one lstat, however
+// large new/ grows), then cur/ for a name beginning with "<key>." (a reader moved it and
+// appended ":2,<flags>"; cur/ is listed, so its size is the cost of a keyed delivery).
+Result<std::string> FindKeyed(const std::string& maildir, std::string_view key,
+                              std::string_view host) {
+  std::string exact = maildir + "/new/" + std::string(key) + "." + SanitizeMaildirHost(host);
+  if (io::PathExists(exact)) return exact;
   std::string prefix = std::string(key) + ".";
-  for (const char* sub : {"/new", "/cur"}) {
-    auto names = io::ListDir(maildir + sub);
-    if (!names.ok()) return names.status();
-    for (const auto& n : *names)
-      if (n.compare(0, prefix.size(), prefix) == 0) return maildir + sub + "/" + n;
-  }
+  auto names = io::ListDir(maildir + "/cur");
+  if (!names.ok()) return names.status();
+  for (const auto& n : *names)
+    if (n.compare(0, prefix.size(), prefix) == 0) return maildir + "/cur/" + n;
   return std::string();
 }
 
@@ -101,7 +104,7 @@ Result<MaildirResult> WriteMaildirMessage(const std::string& maildir, std::strin
     return Status::Invalid("bad maildir key");
   if (host.empty()) host = Hostname();
   if (!unique_key.empty()) {
-    auto found = FindKeyed(maildir, unique_key);
+    auto found = FindKeyed(maildir, unique_key, host);
     if (!found.ok()) return found.status();
     if (!found->empty()) return MaildirResult{MaildirOutcome::kAlreadyDelivered, *found};
   }

@@ -5,10 +5,12 @@
 //   2. link() tmp/<unique> to new/<unique> (never overwrites), unlink the tmp name;
 //   3. fsync new/ so the new entry is durable before success is reported.
 // Unique names: "<sec>.M<usec>P<pid>Q<n>.<host>" (the spec's modern form), or, when the
-// caller gives a deterministic key, "<key>.<host>". Keyed delivery is idempotent: if a
-// file whose name begins with "<key>." exists in new/ or cur/ (a reader may have moved
-// and flagged it as "<key>.<host>:2,S"), nothing is written and kAlreadyDelivered is
-// returned. The scheduler uses key = "<queue id>R<recipient index>" so a crash between
+// caller gives a deterministic key, "<key>.<host>". Keyed delivery is idempotent: if
+// new/<key>.<host> exists, or a name beginning with "<key>." exists in cur/ (a reader may
+// have moved and flagged it as "<key>.<host>:2,S"), nothing is written and
+// kAlreadyDelivered is returned; link() refusing to overwrite new/<key>.<host> is the
+// final check. new/ is probed by the exact name (constant cost however many messages
+// wait there), so a delivery made under another host name is found only in cur/. The scheduler uses key = "<queue id>R<recipient index>" so a crash between
 // the rename into new/ and the queue update cannot produce a duplicate.
 //
 // Content written by DeliverMaildir: "Return-Path: <sender>\n", "Delivered-To: <addr>\n",

@@ -102,6 +102,27 @@ TEST(Maildir, KeyFoundInCurAfterReaderMovedIt) {
   EXPECT_TRUE(Ls(md + "/new").empty());
 }
 
+TEST(Maildir, KeyFoundByExactNameInNewAmongMany) {
+  TempDir t;
+  std::string md = t.path() + "/Maildir";
+  ASSERT_TRUE(EnsureMaildir(md).ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(WriteMaildirMessage(md, "m", "Q" + std::to_string(i) + "R0", "host").ok());
+  auto again = WriteMaildirMessage(md, "other", "Q17R0", "host");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->outcome, MaildirOutcome::kAlreadyDelivered);
+  EXPECT_EQ(again->path, md + "/new/Q17R0.host");
+  std::string got;
+  ASSERT_TRUE(io::ReadFileToString(again->path, &got).ok());
+  EXPECT_EQ(got, "m");  // untouched
+  EXPECT_EQ(Ls(md + "/new").size(), 50u);
+  EXPECT_TRUE(Ls(md + "/tmp").empty());
+  // Host names with '/' and ':' are probed by their sanitized file name.
+  ASSERT_EQ(WriteMaildirMessage(md, "m", "K9", "a/b:c")->outcome, MaildirOutcome::kDelivered);
+  EXPECT_EQ(WriteMaildirMessage(md, "m", "K9", "a/b:c")->outcome,
+            MaildirOutcome::kAlreadyDelivered);
+}
+
 TEST(Maildir, StaleKeyedTmpFromCrashIsReplaced) {
   TempDir t;
   std::string md = t.path() + "/Maildir";

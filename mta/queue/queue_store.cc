@@ -27,6 +27,21 @@ Status WriteNewFile(const std::string& path, std::string_view bytes) {
   return s;
 }
 
+// Creates `path` (O_EXCL) with `bytes`, leaving the descriptor open in *out for a later
+// flush; on a write error the file is removed.
+Status WriteOpenFile(const std::string& path, std::string_view bytes, io::UniqueFd* out) {
+  auto fd = io::OpenFile(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  if (!fd.ok()) return fd.status();
+  Status s = io::WriteAll(fd->get(), bytes);
+  if (!s.ok()) {
+    fd->reset();
+    ::unlink(path.c_str());
+    return Status::Errno(s.code(), "write " + path);
+  }
+  *out = std::move(*fd);
+  return Status::Ok();
+}
+
 Status Rename(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) == 0) return Status::Ok();
   return Status::Errno(errno, "rename " + from + " -> " + to);
@@ -87,86 +102,145 @@ Result<std::string> QueueStore::Commit(const Envelope& env, std::string_view mes
   return std::move(CommitBatch(std::span<const PendingMessage>(&p, 1))[0]);
 }
 
-std::vector<Result<std::string>> QueueStore::CommitBatch(
-    std::span<const PendingMessage> batch) {
+std::vector<Result<std::string>> QueueStore::CommitBatch(std::span<const PendingMessage> batch,
+                                                         std::span<const std::string> remove,
+                                                         Status* remove_status) {
   std::vector<Result<std::string>> out;
-  std::vector<std::string> ids(batch.size());
-  std::vector<bool> ok(batch.size(), false);
+  out.reserve(batch.size());
+  if (batch.empty()) {
+    Status rs = RemoveBatch(remove);
+    if (remove_status != nullptr) *remove_status = rs;
+    return out;
+  }
+  // Two descriptors per message stay open until flushed: bound them per chunk.
+  for (size_t off = 0; off < batch.size(); off += kMaxChunk) {
+    auto part = batch.subspan(off, std::min(kMaxChunk, batch.size() - off));
+    auto res = CommitChunk(part, off == 0 ? remove : std::span<const std::string>(),
+                           off == 0 ? remove_status : nullptr);
+    for (auto& r : res) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const PendingMessage> batch,
+                                                         std::span<const std::string> remove,
+                                                         Status* remove_status) {
+  struct Item {
+    std::string id;
+    io::UniqueFd mess, env;
+    bool ok = false;
+  };
+  std::vector<Item> items(batch.size());
+  std::vector<Result<std::string>> out;
   out.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) out.emplace_back(Status::Invalid("not committed"));
+  auto tmp_mess = [&](size_t i) { return Dir("tmp/") + items[i].id + ".mess"; };
+  auto tmp_env = [&](size_t i) { return Dir("tmp/") + items[i].id + ".env"; };
+  auto fail = [&](size_t i, const Status& s) {
+    items[i].mess.reset();
+    items[i].env.reset();
+    ::unlink(tmp_mess(i).c_str());
+    ::unlink(tmp_env(i).c_str());
+    ::unlink((Dir("mess/") + items[i].id).c_str());
+    items[i].ok = false;
+    out[i] = s;
+  };
 
-  // S1 -> S2: both files written and fsynced under tmp/.
+  // S1 -> S2: both files written under tmp/, not yet flushed.
   for (size_t i = 0; i < batch.size(); ++i) {
-    std::string id;
+    Item& it = items[i];
     Status s;
     for (int tries = 0; tries < 100; ++tries) {
-      id = NewId();
-      if (io::PathExists(Dir("mess/") + id) || io::PathExists(Dir("env/") + id)) {
+      it.id = NewId();
+      if (io::PathExists(Dir("mess/") + it.id) || io::PathExists(Dir("env/") + it.id)) {
         s = Status::Errno(EEXIST, "no unique queue id");
         continue;
       }
-      s = WriteNewFile(Dir("tmp/") + id + ".mess", batch[i].message);
+      s = WriteOpenFile(tmp_mess(i), batch[i].message, &it.mess);
       if (s.code() != EEXIST) break;
     }
     if (s.ok()) {
       Envelope e = *batch[i].envelope;
-      e.id = id;
+      e.id = it.id;
       if (e.arrival_time == 0) e.arrival_time = clock_() / 1000000;
-      s = WriteNewFile(Dir("tmp/") + id + ".env", SerializeEnvelope(e));
-      if (!s.ok()) ::unlink((Dir("tmp/") + id + ".mess").c_str());
+      s = WriteOpenFile(tmp_env(i), SerializeEnvelope(e), &it.env);
+      if (!s.ok()) {
+        it.mess.reset();
+        ::unlink(tmp_mess(i).c_str());
+      }
     }
     if (!s.ok()) {
       out[i] = s;
       continue;
     }
-    ids[i] = id;
-    ok[i] = true;
+    it.ok = true;
   }
 
-  auto fail = [&](size_t i, const Status& s) {
-    ::unlink((Dir("tmp/") + ids[i] + ".mess").c_str());
-    ::unlink((Dir("tmp/") + ids[i] + ".env").c_str());
-    ::unlink((Dir("mess/") + ids[i]).c_str());
-    ok[i] = false;
-    out[i] = s;
-  };
-
-  // S2 -> S3: messages into mess/, then one fsync of mess/.
+  // S2 -> S3: messages into mess/ (not yet durable: without env/id a crash leaves nothing
+  // that Recover keeps).
   bool any = false;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!ok[i]) continue;
-    Status s = Rename(Dir("tmp/") + ids[i] + ".mess", Dir("mess/") + ids[i]);
+    if (!items[i].ok) continue;
+    Status s = Rename(tmp_mess(i), Dir("mess/") + items[i].id);
     if (!s.ok()) fail(i, s);
     else any = true;
-  }
-  if (!any) return out;
-  Status ms = io::FsyncDir(Dir("mess"));
-  if (!ms.ok()) {
-    for (size_t i = 0; i < batch.size(); ++i)
-      if (ok[i]) fail(i, ms);
-    return out;
   }
 
-  // S3 -> S4: envelopes into env/ (the commit point), then one fsync of env/.
+  // Flush round 1: message bytes, envelope bytes and mess/ entries, all at once.
+  if (any) {
+    auto mdir = io::OpenFile(Dir("mess"), O_RDONLY | O_DIRECTORY);
+    std::vector<int> fds;
+    for (const Item& it : items) {
+      if (!it.ok) continue;
+      fds.push_back(it.mess.get());
+      fds.push_back(it.env.get());
+    }
+    if (mdir.ok()) fds.push_back(mdir->get());
+    std::vector<Status> st = io::FsyncAll(fds);
+    Status dir_st = mdir.ok() ? st.back() : mdir.status();
+    if (!dir_st.ok()) dir_st = Status::Errno(dir_st.code(), "fsync " + Dir("mess"));
+    size_t k = 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!items[i].ok) continue;
+      Status s = st[k].ok() ? st[k + 1] : st[k];
+      k += 2;
+      if (s.ok()) s = items[i].mess.Close();
+      if (s.ok()) s = items[i].env.Close();
+      if (!s.ok()) s = Status::Errno(s.code(), "write " + Dir("tmp/") + items[i].id);
+      if (s.ok()) s = dir_st;
+      if (!s.ok()) fail(i, s);
+    }
+  }
+
+  // Removals: envelopes go now and become durable with the fsync of env/ below.
+  bool env_changed = false;
+  Status rs = UnlinkEnvelopes(remove, &env_changed);
+
+  // S3 -> S4: envelopes into env/ (the commit point), then flush round 2: fsync env/.
   any = false;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!ok[i]) continue;
-    Status s = Rename(Dir("tmp/") + ids[i] + ".env", Dir("env/") + ids[i]);
+    if (!items[i].ok) continue;
+    Status s = Rename(tmp_env(i), Dir("env/") + items[i].id);
     if (!s.ok()) fail(i, s);
     else any = true;
   }
-  if (!any) return out;
-  Status es = io::FsyncDir(Dir("env"));
+  Status es = (any || env_changed) ? io::FsyncDir(Dir("env")) : Status::Ok();
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!ok[i]) continue;
+    if (!items[i].ok) continue;
     if (!es.ok()) {
       // Not known to be durable: withdraw it so the client's 4xx is the truth.
-      ::unlink((Dir("env/") + ids[i]).c_str());
+      ::unlink((Dir("env/") + items[i].id).c_str());
       fail(i, es);
       continue;
     }
-    out[i] = ids[i];
+    out[i] = items[i].id;
   }
+  if (rs.ok()) rs = es;
+  if (es.ok()) {
+    Status ms = UnlinkMessages(remove);
+    if (rs.ok()) rs = ms;
+  }
+  if (remove_status != nullptr) *remove_status = rs;
   return out;
 }
 
@@ -212,22 +286,54 @@ Status QueueStore::UpdateEnvelope(std::string_view id_view, const Envelope& env)
   ::unlink(tmp.c_str());  // a leftover from an interrupted update
   Status s = WriteNewFile(tmp, SerializeEnvelope(e));
   if (s.ok()) s = Rename(tmp, Dir("env/") + id);
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return io::FsyncDir(Dir("env"));
+  if (!s.ok()) ::unlink(tmp.c_str());
+  // No fsync of env/: after a crash env/id is the old or the new envelope, both complete.
+  return s;
 }
 
 Status QueueStore::Remove(std::string_view id_view) {
   if (!IsValidQueueId(id_view)) return Status::Invalid("bad queue id");
   std::string id(id_view);
-  // S4 -> S3: the envelope goes first and durably, so a crash leaves at worst a message
+  return RemoveBatch(std::span<const std::string>(&id, 1));
+}
+
+Status QueueStore::RemoveBatch(std::span<const std::string> ids) {
+  if (ids.empty()) return Status::Ok();
+  // S4 -> S3: the envelopes go first and durably, so a crash leaves at worst a message
   // without envelope, which Recover() deletes.
-  Status s = io::RemoveIfExists(Dir("env/") + id);
-  if (s.ok()) s = io::FsyncDir(Dir("env"));
-  if (s.ok()) s = io::RemoveIfExists(Dir("mess/") + id);
-  return s;
+  bool changed = false;
+  Status s = UnlinkEnvelopes(ids, &changed);
+  Status fs = changed ? io::FsyncDir(Dir("env")) : Status::Ok();
+  if (!fs.ok()) return fs;  // messages stay: the envelopes may come back after a crash
+  Status ms = UnlinkMessages(ids);
+  return s.ok() ? ms : s;
+}
+
+Status QueueStore::UnlinkEnvelopes(std::span<const std::string> ids, bool* changed) {
+  Status first;
+  std::vector<std::string> paths;
+  for (const std::string& id : ids) {
+    if (IsValidQueueId(id)) paths.push_back(Dir("env/") + id);
+    else if (first.ok()) first = Status::Invalid("bad queue id");
+  }
+  for (const Status& s : io::RemoveAll(paths)) {
+    if (s.ok()) *changed = true;
+    else if (first.ok()) first = s;
+  }
+  return first;
+}
+
+Status QueueStore::UnlinkMessages(std::span<const std::string> ids) {
+  std::vector<std::string> paths;
+  for (const std::string& id : ids) {
+    if (!IsValidQueueId(id)) continue;
+    // A message whose envelope could not be removed stays (S4), never becomes S5.
+    if (io::PathExists(Dir("env/") + id)) continue;
+    paths.push_back(Dir("mess/") + id);
+  }
+  for (const Status& s : io::RemoveAll(paths))
+    if (!s.ok()) return s;
+  return Status::Ok();
 }
 
 Result<RecoveryReport> QueueStore::Recover() {

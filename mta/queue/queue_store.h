@@ -21,18 +21,34 @@
 //   S4       -        X        X     COMMITTED: durable, the client may be told 250
 //   S5       -        -        X     impossible under these rules (external damage)
 //
-// Commit:   S1 -> S2: write tmp/id.mess and tmp/id.env, fsync both.
-//           S2 -> S3: rename tmp/id.mess -> mess/id; fsync mess/.
-//           S3 -> S4: rename tmp/id.env -> env/id; fsync env/. Only now does Commit return.
-// Update:   S4 -> S4: write tmp/id.upd, fsync, rename over env/id, fsync env/ (atomic).
-// Remove:   S4 -> S3: unlink env/id, fsync env/;  S3 -> S1: unlink mess/id.
+// Commit of a batch of N messages (CommitBatch), with two flush rounds whatever N is:
+//   1. S1 -> S2: write every tmp/id.mess and tmp/id.env (no fsync yet).
+//   2. S2 -> S3: rename every tmp/id.mess -> mess/id.
+//   3. Flush round 1 (io::FsyncAll, parallel, one journal commit): every message file,
+//      every tmp/id.env, and mess/. Before it returns, a crash may leave mess/id with
+//      partial bytes, but never env/id, so Recover deletes it (S3 -> S1).
+//   4. S3 -> S4: rename every tmp/id.env -> env/id (the commit point: the envelope bytes and
+//      the message, bytes and name, are already durable).
+//   5. Flush round 2: fsync env/. Only now does Commit/CommitBatch return the ids (250).
+//      A crash between 4 and 5 leaves, per message, either no env/id (S3 -> S1 on
+//      Recover) or a complete S4 message that was never acknowledged (allowed: the client
+//      retries; no acknowledged message is lost).
+// Update:   S4 -> S4: write tmp/id.upd, fsync it, rename over env/id. Not followed by an
+//           fsync of env/: after a crash env/id is the old or the new envelope, both
+//           complete. The only update the scheduler makes is progress (delivered or failed
+//           recipients, errors); losing it repeats deliveries, which the keyed Maildir
+//           delivery turns into no-ops.
+// Remove:   S4 -> S3: unlink env/id, fsync env/;  S3 -> S1: unlink mess/id. RemoveBatch
+//           does this for many ids with one fsync; CommitBatch can also carry removals,
+//           whose env/ unlinks then share step 5's fsync (the mess/ unlinks come after it).
+//           mess/id is never unlinked before the unlink of env/id is durable, so S5 cannot
+//           arise; losing the unlink of env/id in a crash only repeats a delivery (no-op).
 // Recover (on start, writer lock held, before accepting): S2 -> S1 (delete tmp/*), S3 -> S1
 //   (delete mess/id without env/id), S5 and unparseable envelopes -> bad/ (reported).
 // A crash at any instant therefore leaves no trace or a complete message (after Recover).
 //
-// Group commit: CommitBatch() runs the steps above for N messages with one fsync of mess/
-// and one of env/ for the whole batch. GroupCommitter (group_committer.h) collects
-// concurrent callers into such batches.
+// Group commit: GroupCommitter (group_committer.h) collects concurrent callers into
+// CommitBatch calls; an event loop passes it everything that arrived in one turn.
 //
 //   QueueStore q("/var/refmta");  q.Init();  q.Recover();
 //   Result<std::string> id = q.Commit(envelope, message_bytes);   // durable on return
@@ -95,18 +111,26 @@ class QueueStore {
   // Commits one message; `env.id` is ignored and set in the stored copy, and
   // arrival_time is set to now when 0. Returns the id only when durable (state S4).
   Result<std::string> Commit(const Envelope& env, std::string_view message);
-  // Commits several with shared directory fsyncs; results in input order.
-  std::vector<Result<std::string>> CommitBatch(std::span<const PendingMessage> batch);
+  // Commits several with two flush rounds in all (see the state table); results in input
+  // order. `remove` (committed ids whose every recipient is done) are removed as by
+  // RemoveBatch, sharing the fsync of env/; their outcome is in *remove_status when given.
+  std::vector<Result<std::string>> CommitBatch(std::span<const PendingMessage> batch,
+                                               std::span<const std::string> remove = {},
+                                               Status* remove_status = nullptr);
 
   // Committed ids (env/ entries), sorted (= arrival order).
   Result<std::vector<std::string>> List() const;
   Result<Envelope> Load(std::string_view id) const;
   Result<std::string> LoadMessage(std::string_view id) const;
   std::string MessagePath(std::string_view id) const;
-  // Atomically replaces the envelope of a committed message (S4 -> S4).
+  // Atomically replaces the envelope of a committed message (S4 -> S4). The new bytes are
+  // durable before the rename; the rename itself is not made durable (see the table).
   Status UpdateEnvelope(std::string_view id, const Envelope& env);
   // Removes a message: envelope first (durably), then the message.
   Status Remove(std::string_view id);
+  // Removes several: every envelope, one fsync of env/, then every message. Missing ids are
+  // not an error; the first error is returned after trying all.
+  Status RemoveBatch(std::span<const std::string> ids);
   // Cleans up after a crash (see the state table). Run with the writer lock held and no
   // commit in progress.
   Result<RecoveryReport> Recover();
@@ -116,6 +140,14 @@ class QueueStore {
  private:
   std::string Dir(std::string_view sub) const { return qdir_ + "/" + std::string(sub); }
   std::string NewId();
+  static constexpr size_t kMaxChunk = 128;  // messages flushed together (open fds: 2 each)
+  std::vector<Result<std::string>> CommitChunk(std::span<const PendingMessage> batch,
+                                               std::span<const std::string> remove,
+                                               Status* remove_status);
+  // Unlinks env/<id> of each (missing is fine); sets *changed when any unlink was done.
+  Status UnlinkEnvelopes(std::span<const std::string> ids, bool* changed);
+  // Unlinks mess/<id> of each id whose env/<id> is gone.
+  Status UnlinkMessages(std::span<const std::string> ids);
 
   std::string qdir_;
   MicrosClock clock_;

@@ -218,6 +218,78 @@ TEST(QueueStore, CommitBatchReturnsIdsInOrder) {
   }
 }
 
+TEST(QueueStore, LargeBatchCrossesChunksInOrder) {
+  TempDir t;
+  QueueStore q(t.path());
+  ASSERT_TRUE(q.Init().ok());
+  constexpr int kN = 300;  // more than one flush chunk
+  std::vector<Envelope> envs;
+  std::vector<std::string> msgs;
+  for (int i = 0; i < kN; ++i) {
+    envs.push_back(Env("s" + std::to_string(i) + "@x", {"r@y"}));
+    msgs.push_back("message " + std::to_string(i));
+  }
+  std::vector<PendingMessage> batch;
+  for (int i = 0; i < kN; ++i) batch.push_back({&envs[i], msgs[i]});
+  auto res = q.CommitBatch(batch);
+  ASSERT_EQ(res.size(), size_t{kN});
+  std::set<std::string> ids;
+  for (int i = 0; i < kN; ++i) {
+    ASSERT_TRUE(res[i].ok());
+    ids.insert(*res[i]);
+    EXPECT_EQ(*q.LoadMessage(*res[i]), msgs[i]);
+  }
+  EXPECT_EQ(ids.size(), size_t{kN});
+  EXPECT_EQ(q.List()->size(), size_t{kN});
+  EXPECT_TRUE(Names(q.queue_dir() + "/tmp").empty());
+}
+
+TEST(QueueStore, CommitBatchCarriesRemovals) {
+  TempDir t;
+  QueueStore q(t.path());
+  ASSERT_TRUE(q.Init().ok());
+  Envelope e = Env("a@x", {"r@y"});
+  auto old1 = q.Commit(e, "old 1");
+  auto old2 = q.Commit(e, "old 2");
+  ASSERT_TRUE(old1.ok() && old2.ok());
+  std::vector<std::string> gone = {*old1, *old2, "0000000001.000000.0000001.000000"};
+  PendingMessage p{&e, "new"};
+  Status rs = Status::Invalid("unset");
+  auto res = q.CommitBatch(std::span<const PendingMessage>(&p, 1), gone, &rs);
+  ASSERT_EQ(res.size(), 1u);
+  ASSERT_TRUE(res[0].ok());
+  EXPECT_TRUE(rs.ok()) << rs.ToString();  // a missing id is not an error
+  EXPECT_EQ(*q.List(), std::vector<std::string>{*res[0]});
+  EXPECT_EQ(Names(q.queue_dir() + "/mess"), std::vector<std::string>{*res[0]});
+  // Removals alone (an empty batch) work the same way.
+  auto none = q.CommitBatch({}, std::vector<std::string>{*res[0]}, &rs);
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(rs.ok());
+  EXPECT_TRUE(q.List()->empty());
+  EXPECT_TRUE(Names(q.queue_dir() + "/mess").empty());
+}
+
+TEST(QueueStore, RemoveBatchKeepsOthersAndRejectsBadIds) {
+  TempDir t;
+  QueueStore q(t.path());
+  ASSERT_TRUE(q.Init().ok());
+  Envelope e = Env("a@x", {"r@y"});
+  auto a = q.Commit(e, "a");
+  auto b = q.Commit(e, "b");
+  auto c = q.Commit(e, "c");
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_TRUE(q.RemoveBatch(std::vector<std::string>{*a, *c}).ok());
+  EXPECT_EQ(*q.List(), std::vector<std::string>{*b});
+  EXPECT_EQ(Names(q.queue_dir() + "/mess"), std::vector<std::string>{*b});
+  // A path trick is refused and touches nothing; the valid id next to it is removed.
+  EXPECT_FALSE(q.RemoveBatch(std::vector<std::string>{"../env/" + *b, *b}).ok());
+  EXPECT_TRUE(q.List()->empty());
+  EXPECT_TRUE(q.RemoveBatch({}).ok());
+  auto rep = q.Recover();
+  ASSERT_TRUE(rep.ok());
+  EXPECT_TRUE(rep->Clean());
+}
+
 TEST(GroupCommitter, ConcurrentThreadsAllDurableAndBatched) {
   TempDir t;
   QueueStore q(t.path());

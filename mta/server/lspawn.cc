@@ -5,9 +5,10 @@
 // ":mbox"). The child runs as the owner of that mailbox, or as mail_user when the owner is
 // root or the mailbox does not exist yet (then it is created for mail_user). The message
 // arrives as an open descriptor of the queue file, so the child never needs access to the
-// queue. Checks before writing: CheckLoops (hop limit; Delivered-To loop, qmail-local's
-// rule). Maildir deliveries are idempotent by the key "<queue id>R<recipient index>", so a
-// crash between delivery and the queue's update never produces a duplicate.
+// queue. Checks before writing: the hop limit (counted as smtpd counts: hop_count,
+// hop_limit) and the Delivered-To loop (qmail-local's rule; delivered_to_check). Maildir
+// deliveries are idempotent by the key "<queue id>R<recipient index>", so a crash between
+// delivery and the queue's update never produces a duplicate.
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -17,11 +18,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <map>
 
 #include "mta/io/record.h"
+#include "mta/lib/message/header.h"
 #include "mta/local/loops.h"
 #include "mta/local/maildir.h"
 #include "mta/local/mbox.h"
@@ -43,6 +46,25 @@ const config::User* FindUser(const config::Settings& s, const std::string& name)
   for (const config::User& u : s.users)
     if (local::AsciiLower(u.name) == name) return &u;
   return nullptr;
+}
+
+// Trace fields that count as hops under `rule`, not counting a Received field in first
+// position (this host's own, prepended by smtpd).
+std::uint64_t HopsBeforeUs(std::string_view msg, config::HopCount rule) {
+  message::ParsedHeader h = message::ParseHeader(msg);
+  std::uint64_t hops = 0;
+  for (std::size_t i = 0; i < h.fields.size(); ++i) {
+    std::string n = local::AsciiLower(h.fields[i].name);
+    bool received = n == "received";
+    if (i == 0 && received) continue;
+    if (rule == config::HopCount::kQmailPrefix) {
+      // qmail-smtpd blast(): names starting with "received" or "delivered".
+      if (n.rfind("received", 0) == 0 || n.rfind("delivered", 0) == 0) ++hops;
+    } else if (received) {
+      ++hops;
+    }
+  }
+  return hops;
 }
 
 // The child: runs as the mailbox owner; returns the exit status (0: result sent).
@@ -72,11 +94,16 @@ int DeliverChild(const ServerContext& ctx, int sock, const io::Record& r, int ms
   const std::string& return_path = r.fields[3];
   const std::string& delivered_to = r.fields[4];
   const config::Settings& s = ctx.settings;
-  local::LoopCheck loop = local::CheckLoops(msg, delivered_to, static_cast<size_t>(s.hop_limit));
-  if (loop.status == local::LoopStatus::kHopCountExceeded) {
-    SendResult(sock, req, "perm", "5.4.6 too many hops (" + std::to_string(loop.hops) + "): mail loop");
+  // RFC 5321 6.3 (F1): hops counted by smtpd's rule (hop_count) and limit (hop_limit). The
+  // first field is the Received line this host prepended; smtpd counted the hops before it,
+  // so a message it accepted is not refused here.
+  std::uint64_t hops = HopsBeforeUs(msg, s.hop_count);
+  if (hops > s.hop_limit) {
+    SendResult(sock, req, "perm", "5.4.6 too many hops (" + std::to_string(hops) + "): mail loop");
     return 0;
   }
+  // F2: qmail-local's Delivered-To rule, unless delivered_to_check is off.
+  local::LoopCheck loop = local::CheckLoops(msg, delivered_to, SIZE_MAX);
   if (loop.status == local::LoopStatus::kDeliveredToLoop && s.delivered_to_check) {
     SendResult(sock, req, "perm", "5.4.6 Delivered-To: " + delivered_to + " already present: mail loop");
     return 0;
@@ -111,6 +138,9 @@ int RunLspawn(ServerContext& ctx, int sock) {
   sigprocmask(SIG_BLOCK, &set, &old);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   std::map<pid_t, std::string> children;  // pid -> request id
+  // Primary gid of each mailbox owner, looked up once (not a read of /etc/passwd per
+  // delivery); a restart picks up changes.
+  std::map<uid_t, gid_t> owner_gid;
   bool stopping = false, queue_open = true;
   int64_t deadline = 0;
   for (;;) {
@@ -176,8 +206,12 @@ int RunLspawn(ServerContext& ctx, int sock) {
       if (lstat(box.c_str(), &sb) == 0) {
         if (sb.st_uid != 0) {
           ids.uid = sb.st_uid;
-          passwd* pw = getpwuid(sb.st_uid);
-          ids.gid = pw ? pw->pw_gid : sb.st_gid;
+          auto known = owner_gid.find(sb.st_uid);
+          if (known == owner_gid.end()) {
+            passwd* pw = getpwuid(sb.st_uid);
+            known = owner_gid.emplace(sb.st_uid, pw ? pw->pw_gid : sb.st_gid).first;
+          }
+          ids.gid = known->second;
         }
       } else {
         config::Settings one = ctx.settings;

@@ -2,9 +2,9 @@
 // delivery scheduler.
 //
 // Commit: every submit record that is available in one loop turn (from any number of SMTP
-// sessions) is committed as one QueueStore::CommitBatch (group commit: one fsync of mess/
-// and one of env/ for the batch); each session is answered only after that batch is
-// durable, so the SMTP process never says 250 early.
+// sessions) is committed as one QueueStore::CommitBatch (group commit: two flush rounds for
+// the whole batch); each session is answered only after that batch is durable, so the SMTP
+// process never says 250 early. Removals of delivered messages share those flushes.
 // Scheduling: for each pending recipient, ResolveLocal decides: local users are delivered
 // through lspawn (message passed as an open descriptor; idempotent Maildir key
 // "<queue id>R<recipient index>"); recipients that are not local, unknown local users
@@ -73,6 +73,7 @@ class QueueProc {
   void Dispatch(const std::string& id, size_t rcpt);
   void FinishJob(uint64_t job_id);
   void Settle(const std::string& id);
+  void FlushRemovals();
   std::string Qualify(const std::string& addr) const;
 
   ServerContext& ctx_;
@@ -89,6 +90,9 @@ class QueueProc {
   uint64_t next_job_ = 1, next_req_ = 1;
   size_t inflight_ = 0;
   int64_t next_scan_ = 0;
+  // Fully delivered ids whose queue entries are still to be removed: they ride along with
+  // the next commit (sharing its fsync of env/) or are removed together in the next turn.
+  std::vector<std::string> done_;
 };
 
 std::string QueueProc::Qualify(const std::string& addr) const {
@@ -140,13 +144,14 @@ int QueueProc::Run() {
   Schedule();
   for (;;) {
     if (stopping_ && (inflight_ == 0 || Now() >= stop_deadline)) {
+      FlushRemovals();
       Log("stopped", inflight_ ? " (deliveries still running are retried on restart)" : "");
       return 0;
     }
     if (lspawn_broken_) return stopping_ ? 0 : 1;
     pollfd p[3] = {{sfd, POLLIN, 0}, {smtpd_open_ ? smtpd_fd_ : -1, POLLIN, 0},
                    {lspawn_fd_, POLLIN, 0}};
-    int r = poll(p, 3, 1000);
+    int r = poll(p, 3, done_.empty() ? 1000 : 0);
     if (r < 0 && errno != EINTR) {
       Log("poll: ", strerror(errno));
       return 1;
@@ -161,6 +166,7 @@ int QueueProc::Run() {
       }
     }
     if (p[1].revents) ReadSubmissions();
+    FlushRemovals();  // those that no commit took along
     if (p[2].revents) ReadResults();
     if (!stopping_) Schedule();
   }
@@ -219,7 +225,12 @@ void QueueProc::CommitAll(std::vector<io::Record>& recs) {
   }
   std::vector<queue::PendingMessage> batch;
   for (size_t k = 0; k < envs.size(); ++k) batch.push_back({&envs[k], recs[which[k]].fields[2]});
-  auto results = store_.CommitBatch(batch);
+  io::Status removed;
+  std::vector<std::string> gone = std::move(done_);
+  done_.clear();
+  auto results = store_.CommitBatch(batch, gone, &removed);
+  if (!removed.ok()) Log("remove: ", removed.ToString());
+  for (const std::string& id : gone) Log("done ", id);
   // Only now are the messages durable: answer every session of the batch.
   for (size_t k = 0; k < results.size(); ++k) {
     const io::Record& r = recs[which[k]];
@@ -427,15 +438,24 @@ void QueueProc::Settle(const std::string& id) {
   for (const auto& r : m.env.recipients)
     if (r.state != queue::RcptState::kDelivered) all_delivered = false;
   if (all_delivered) {
-    io::Status st = store_.Remove(id);
-    if (!st.ok()) Log("remove ", id, ": ", st.ToString());
-    else Log("done ", id);
+    // Removed in a batch (FlushRemovals or the next commit); losing that to a crash only
+    // repeats deliveries, which the keyed Maildir check turns into no-ops.
+    done_.push_back(id);
     msgs_.erase(it);
     return;
   }
   io::Status st = store_.UpdateEnvelope(id, m.env);
   if (!st.ok()) Log("update ", id, ": ", st.ToString());
   m.changed = false;
+}
+
+void QueueProc::FlushRemovals() {
+  if (done_.empty()) return;
+  std::vector<std::string> gone = std::move(done_);
+  done_.clear();
+  io::Status st = store_.RemoveBatch(gone);
+  if (!st.ok()) Log("remove: ", st.ToString());
+  for (const std::string& id : gone) Log("done ", id);
 }
 
 }  // namespace

@@ -221,3 +221,85 @@ def test_connection_limits_421(server_factory):
     for s in held:
         s.close()
     assert srv.stop() == 0
+
+
+def _init_joe(home, *extra):
+    r = run("init", "--home", home, "--domain", "example.test", "--user", "joe", *extra)
+    assert r.returncode == 0, r.stderr
+
+
+def test_alias_file_and_extension_delivery(server_factory, home, base_dir):
+    # alias_file is read by `serve` (smtpd oracle and local delivery); extension_separator
+    # governs both the RCPT decision and the local delivery.
+    _init_joe(home)
+    aliases = os.path.join(base_dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("# aliases\ninfo: joe\n")
+    srv = server_factory(extra=["--set", "alias_file=" + aliases,
+                                "--set", "extension_separator=+"])
+    with client(srv) as c:
+        c.ehlo()
+        c.mail("a@example.org")
+        assert c.rcpt("info@example.test")[0] == 250
+        assert c.rcpt("joe+list@example.test")[0] == 250
+        assert c.rcpt("joe-list@example.test")[0] == 550  # "-" is not the separator here
+        assert c.rcpt("sales@example.test")[0] == 550     # not in the alias file
+        assert c.data(MSG)[0] == 250
+    files = wait_for(lambda: (lambda f: f if len(f) == 2 else None)(maildir_files(home, "joe")))
+    assert files and len(files) == 2, maildir_files(home, "joe")
+    tos = sorted(open(p, "rb").read().split(b"\n")[1] for p in files)
+    assert tos == [b"Delivered-To: info@example.test", b"Delivered-To: joe+list@example.test"]
+    assert srv.stop() == 0
+
+
+def _send(srv, rcpt, msg):
+    with client(srv) as c:
+        c.sendmail("a@example.org", [rcpt], msg)
+
+
+def _joe_files(home, n=1):
+    return wait_for(lambda: (lambda f: f if len(f) >= n else None)(maildir_files(home, "joe")))
+
+
+def _failed_line(home):
+    return wait_for(lambda: (lambda o: o if "(failed" in o else None)(
+        run("queue", "--home", home).stdout))
+
+
+def test_delivered_to_check_on_and_off(server_factory, home):
+    # F2: qmail-local's rule; a message already carrying our Delivered-To line is a loop.
+    _init_joe(home)
+    msg = b"Delivered-To: joe@example.test\r\nSubject: loop\r\n\r\nagain\r\n"
+    srv = server_factory()
+    _send(srv, "joe@example.test", msg)
+    out = _failed_line(home)
+    assert out and "<joe@example.test> (failed" in out, out
+    assert "Delivered-To: joe@example.test already present" in out
+    assert maildir_files(home, "joe") == []
+    assert srv.stop() == 0
+    srv = server_factory(extra=["--set", "delivered_to_check=off"])
+    _send(srv, "joe@example.test", msg)
+    files = _joe_files(home)
+    assert files and len(files) == 1, run("queue", "--home", home).stdout
+    assert srv.stop() == 0
+
+
+def test_hop_count_at_delivery_follows_smtpd(server_factory, home):
+    # F1: what smtpd accepted (hop_limit, hop_count) local delivery does not refuse as a loop:
+    # 100 Received fields (the limit) plus Received-SPF and an old Delivered-To.
+    _init_joe(home)
+    msg = (b"Received: from x by y; Tue, 02 Jan 2024 10:00:05 +0000\r\n" * 100 +
+           b"Received-SPF: pass\r\nDelivered-To: other@example.org\r\n\r\nhops\r\n")
+    srv = server_factory()
+    _send(srv, "joe@example.test", msg)
+    files = _joe_files(home)
+    assert files and len(files) == 1, run("queue", "--home", home).stdout
+    assert srv.stop() == 0
+    srv = server_factory(extra=["--set", "hop_count=qmail-prefix"])
+    with client(srv) as c:
+        c.ehlo()
+        c.mail("a@example.org")
+        c.rcpt("joe@example.test")
+        code, text = c.data(msg)
+        assert code == 554 and text.startswith(b"5.4.6"), (code, text)
+    assert srv.stop() == 0
