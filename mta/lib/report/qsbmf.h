@@ -40,7 +40,8 @@
 //    code, else 5.0.0 (the model's status is not written: qmail repeats the remote text).
 //  * Local form — otherwise: a fixed qmail text chosen by status (5.1.1, 5.1.2, 5.4.4, 5.4.6,
 //    5.6.2), else the diagnostic text on one line, else a generic text, followed by
-//    " (#<status>)". Parsed back: status only (an invalid status becomes 5.0.0); remote_mta and
+//    " (#<status>)"; the generic text also replaces a diagnostic whose line, so written, the
+//    parser would read as qmail-remote's ("Connected to" + " (#5.0.0)"). Parsed back: status only (an invalid status becomes 5.0.0); remote_mta and
 //    diagnostic_code are not representable.
 #ifndef MTA_LIB_REPORT_QSBMF_H_
 #define MTA_LIB_REPORT_QSBMF_H_

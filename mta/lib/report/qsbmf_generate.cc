@@ -66,6 +66,12 @@ std::optional<RemoteParts> RemoteForm(const RecipientReport& r) {
   return RemoteParts{host, d};
 }
 
+// A first description line the parser reads a Remote-MTA or Diagnostic-Code from (M.4).
+bool ReadsAsRemoteText(std::string_view line) {
+  return StartsWith(line, kRemoteSaid) || StartsWith(line, kConnectedTo) ||
+         EndsWith(line, kDoesNotLike) || EndsWith(line, kFailedAfter);
+}
+
 std::string EffectiveStatus(const RecipientReport& r) {
   return IsStatusCode(r.status) ? r.status : std::string("5.0.0");
 }
@@ -96,17 +102,23 @@ std::string ReportText(const RecipientReport& r) {
     std::string_view host = at == std::string_view::npos ? a : a.substr(at + 1);
     return "Sorry, I couldn't find any host named " + LfToUnderscore(host) + ". (#5.1.2)\n";
   }
-  std::string d;
+  const std::string code = " (#" + s + ")";
   if (r.diagnostic_code) {
-    d = r.diagnostic_code->value;
-    for (char& c : d) {
+    std::string line = r.diagnostic_code->value;
+    for (char& c : line) {
       if (c == '\n') c = ' ';
     }
-    // A text the parser would read as qmail-remote's is not repeated (M.4 round trip).
-    if (StartsWith(d, kRemoteSaid) || StartsWith(d, kConnectedTo)) d.clear();
+    if (!line.empty()) {
+      line += code;
+      // M.4: the parser takes Remote-MTA from "<IP> does not like recipient." / "Connected to
+      // <IP>" and Diagnostic-Code from "Remote host said: ", which the local form cannot carry,
+      // so a line the parser would read as qmail-remote's is not repeated. The test is on the
+      // line as written, code included: "Connected to" + " (#5.0.0)" starts with
+      // "Connected to ", as "Remote host said:" + " (#5.0.0)" starts with "Remote host said: ".
+      if (!ReadsAsRemoteText(line)) return line + "\n";
+    }
   }
-  if (d.empty()) d = kGenericText;
-  return d + " (#" + s + ")\n";
+  return std::string(kGenericText) + code + "\n";
 }
 
 // qmail-send.c addbounce(): "<" recip ">:\n" report, LF-terminated, with every LF that

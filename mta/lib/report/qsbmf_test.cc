@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -158,6 +159,42 @@ TEST(QsbmfGenerate, FixedTextsByStatus) {
   r.status = "bogus";
   EXPECT_EQ(QsbmfDescription(r), std::vector<std::string>{
       "Sorry, I wasn't able to deliver this message. (#5.0.0)"});
+}
+
+// M.4: the local form cannot carry a Remote-MTA or Diagnostic-Code, so a diagnostic whose
+// line as written (" (#C.S.D)" appended) starts like qmail-remote's text is replaced by the
+// generic text; otherwise the parser would read "Connected to (#5.0.0)" as Remote-MTA
+// "(#5.0.0)" (fuzz: crash-local-diagnostic-reads-as-connected-to).
+TEST(QsbmfGenerate, LocalFormNeverReadsAsRemoteText) {
+  for (const char* diag : {"Connected to", "Connected to ", "Connected to x", "Remote host said:",
+                           "Remote host said: 550 5.1.1 no", "Connected\nto"}) {
+    SCOPED_TRACE(diag);
+    DeliveryReport r;
+    r.return_path = "s@t";
+    RecipientReport a;
+    a.final_recipient = {"rfc822", "a@b.to:Cs"};
+    a.status = "5.0.0";
+    a.diagnostic_code = Typed{"smtp", diag};
+    r.recipients.push_back(a);
+    QsbmfParseResult p = ParseQsbmf(GenerateQsbmf(r, "", Env()));
+    ASSERT_EQ(p.failures.size(), 1u);
+    EXPECT_EQ(p.failures[0].description,
+              std::vector<std::string>{"Sorry, I wasn't able to deliver this message. (#5.0.0)"});
+    EXPECT_FALSE(p.failures[0].remote_mta.has_value());
+    EXPECT_FALSE(p.failures[0].diagnostic.has_value());
+    EXPECT_EQ(p.report, QsbmfRepresentable(r, Env()));
+  }
+  // A diagnostic that merely mentions the phrases is still repeated.
+  DeliveryReport r;
+  RecipientReport a;
+  a.final_recipient = {"rfc822", "a@b"};
+  a.status = "5.2.2";
+  a.diagnostic_code = Typed{"smtp", "Connectedto x"};
+  r.recipients.push_back(a);
+  QsbmfParseResult p = ParseQsbmf(GenerateQsbmf(r, "", Env()));
+  ASSERT_EQ(p.failures.size(), 1u);
+  EXPECT_EQ(p.failures[0].description, std::vector<std::string>{"Connectedto x (#5.2.2)"});
+  EXPECT_EQ(p.report, QsbmfRepresentable(r, Env()));
 }
 
 TEST(QsbmfGenerate, OnlyFailedRecipientsAreListed) {

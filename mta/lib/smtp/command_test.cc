@@ -147,6 +147,21 @@ TEST(CommandTest, PathLeniencies) {
   }
 }
 
+TEST(CommandTest, SpacesBeforeCommentNeedExtraSpace) {
+  // RFC 5321 4.1.1.2: one SP at most after the path; with only comment-in-path on, a run of
+  // SP before the comment is refused rather than reported as an extra-space deviation.
+  const char* line = "MAIL FROM:<>  (<a mment)\r\n";
+  ParsedCommand c = P(line, {Leniency::kCommentInPath});
+  EXPECT_FALSE(c.ok);
+  EXPECT_EQ(c.reply_code, 501);
+  ParsedCommand both = P(line, {Leniency::kCommentInPath, Leniency::kExtraSpace});
+  ASSERT_TRUE(both.ok) << both.error;
+  EXPECT_EQ(both.deviations,
+            (std::vector<Leniency>{Leniency::kCommentInPath, Leniency::kExtraSpace}));
+  ASSERT_TRUE(both.path.has_value());
+  EXPECT_TRUE(both.path->is_null);
+}
+
 TEST(CommandTest, ControlCharactersAre501) {
   // disputed-points A9-T2; RFC 5321 4.1.2.
   ParsedCommand p = P("RCPT TO:<us\x01er@local.test>\r\n", LeniencySet::All());

@@ -242,10 +242,18 @@ ParsedPath ParsePathPrefix(std::string_view s, const PathOptions& o, std::size_t
     std::size_t j = i;
     while (j < n && s[j] == ' ') ++j;
     if (j < n && s[j] == '(' && len.Has(Leniency::kCommentInPath)) {
+      // RFC 5321 4.1.1.2/4.1.1.3: at most one SP follows the path ("Reverse-path
+      // [SP Mail-parameters]"); comment-in-path admits "<a@b.test> (comment)" with that one
+      // SP, a run of SP before the comment is extra-space and needs that leniency too.
+      if (j > i + 1) {
+        if (!len.Has(Leniency::kExtraSpace)) {
+          return Fail(r, "more than one space before comment after path");
+        }
+        dev.Add(Leniency::kExtraSpace);
+      }
       std::size_t cend = 0;
       if (!ScanComment(s, j, policy, &cend, &used_8bit, &err)) return Fail(r, err);
       dev.Add(Leniency::kCommentInPath);
-      if (j > i + 1) dev.Add(Leniency::kExtraSpace);
       i = cend;
     }
   }

@@ -243,6 +243,36 @@ TEST(PathTest, TrailingDotIsStripped) {
   EXPECT_EQ(FormatPath(p), "<x@sink.test>");
 }
 
+TEST(PathTest, SpacesBeforeCommentNeedExtraSpace) {
+  // Fuzzer reproducer corpora/fuzz/path_fuzzer/crash-comment-after-two-spaces: with only
+  // comment-in-path on, a run of SP before the comment must not be accepted (it would need
+  // extra-space, which is off).
+  const std::string in = "<>  (<a mment)";
+  ParsedPath c = ParsePath(in, Rev({Leniency::kCommentInPath}));
+  EXPECT_FALSE(c.ok);
+  EXPECT_FALSE(c.error.empty());
+  EXPECT_FALSE(ParsePath(in, Rev({Leniency::kExtraSpace})).ok);
+  EXPECT_FALSE(ParsePath(in, Rev()).ok);
+  ParsedPath both = ParsePath(in, Rev({Leniency::kCommentInPath, Leniency::kExtraSpace}));
+  ASSERT_TRUE(both.ok) << both.error;
+  EXPECT_TRUE(both.is_null);
+  EXPECT_EQ(both.deviations,
+            (std::vector<Leniency>{Leniency::kCommentInPath, Leniency::kExtraSpace}));
+  ParsedPath all = ParsePath(in, Rev(LeniencySet::All()));
+  ASSERT_TRUE(all.ok);
+  EXPECT_EQ(all.deviations, both.deviations);
+  EXPECT_EQ(FormatPath(all), "<>");
+  // One SP (or none) before the comment is comment-in-path alone.
+  for (const char* one : {"<> (<a mment)", "<>(<a mment)"}) {
+    ParsedPath p = ParsePath(one, Rev({Leniency::kCommentInPath}));
+    ASSERT_TRUE(p.ok) << one << ": " << p.error;
+    EXPECT_TRUE(p.is_null);
+    EXPECT_EQ(p.deviations, std::vector<Leniency>{Leniency::kCommentInPath}) << one;
+  }
+  ParsedPath f = ParsePath("<a@sink.test>   (c)", Fwd({Leniency::kCommentInPath}));
+  EXPECT_FALSE(f.ok);
+}
+
 TEST(PathTest, SeveralDeviationsAtOnce) {
   ParsedPath p = ParsePath(" a@sink.test.  ", Rev(LeniencySet::All()));
   ASSERT_TRUE(p.ok) << p.error;
