@@ -1,6 +1,8 @@
 // delivery_status.cc: format and parse the message/delivery-status body (RFC 3464 2.1-2.4).
 #include "mta/lib/dsn/delivery_status.h"
 
+#include "mta/lib/dsn/text.h"
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -17,26 +19,12 @@ using report::DeliveryReport;
 using report::RecipientReport;
 using report::Typed;
 
-bool IsWsp(char c) { return c == ' ' || c == '\t'; }
+using internal::IsWsp;
+using internal::OneLine;
+using internal::Trim;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (IsWsp(s.front()) || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (IsWsp(s.back()) || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
 
-// Values must not break the line structure of the body.
-std::string Clean(std::string_view v) {
-  std::string out(v);
-  for (char& c : out) {
-    if (c == '\r' || c == '\n' || c == '\0') c = ' ';
-  }
-  return std::string(Trim(out));
-}
-
-std::string TypedText(const Typed& t) { return Clean(t.type) + "; " + Clean(t.value); }
+std::string TypedText(const Typed& t) { return OneLine(t.type) + "; " + OneLine(t.value); }
 
 void Emit(std::string& out, std::string_view name, std::string_view value) {
   out += message::FormatField(name, value);
@@ -350,27 +338,27 @@ std::string StatusSyntaxError(std::string_view s) {
 std::string FormatDeliveryStatus(const DeliveryReport& r) {
   std::string out;
   // RFC 3464 2.2: per-message fields in this order.
-  if (r.original_envelope_id) Emit(out, "Original-Envelope-Id", Clean(*r.original_envelope_id));
+  if (r.original_envelope_id) Emit(out, "Original-Envelope-Id", OneLine(*r.original_envelope_id));
   Emit(out, "Reporting-MTA", TypedText(r.reporting_mta));
   if (r.dsn_gateway) Emit(out, "DSN-Gateway", TypedText(*r.dsn_gateway));
   if (r.received_from_mta) Emit(out, "Received-From-MTA", TypedText(*r.received_from_mta));
-  if (r.arrival_date) Emit(out, "Arrival-Date", Clean(*r.arrival_date));
-  for (const auto& [name, value] : r.extensions) Emit(out, Clean(name), Clean(value));
+  if (r.arrival_date) Emit(out, "Arrival-Date", OneLine(*r.arrival_date));
+  for (const auto& [name, value] : r.extensions) Emit(out, OneLine(name), OneLine(value));
   // RFC 3464 2.1: each per-recipient group is preceded by an empty line.
   for (const RecipientReport& rr : r.recipients) {
     out += "\r\n";
     if (rr.original_recipient) Emit(out, "Original-Recipient", TypedText(*rr.original_recipient));
     Emit(out, "Final-Recipient", TypedText(rr.final_recipient));
     Emit(out, "Action", report::ActionName(rr.action));
-    Emit(out, "Status", Clean(rr.status));
+    Emit(out, "Status", OneLine(rr.status));
     if (rr.remote_mta) Emit(out, "Remote-MTA", TypedText(*rr.remote_mta));
     if (rr.diagnostic_code) Emit(out, "Diagnostic-Code", TypedText(*rr.diagnostic_code));
-    if (rr.last_attempt_date) Emit(out, "Last-Attempt-Date", Clean(*rr.last_attempt_date));
-    if (rr.final_log_id) Emit(out, "Final-Log-ID", Clean(*rr.final_log_id));
+    if (rr.last_attempt_date) Emit(out, "Last-Attempt-Date", OneLine(*rr.last_attempt_date));
+    if (rr.final_log_id) Emit(out, "Final-Log-ID", OneLine(*rr.final_log_id));
     // RFC 3464 2.3.9: Will-Retry-Until only in "delayed" DSNs.
     if (rr.will_retry_until && rr.action == Action::kDelayed)
-      Emit(out, "Will-Retry-Until", Clean(*rr.will_retry_until));
-    for (const auto& [name, value] : rr.extensions) Emit(out, Clean(name), Clean(value));
+      Emit(out, "Will-Retry-Until", OneLine(*rr.will_retry_until));
+    for (const auto& [name, value] : rr.extensions) Emit(out, OneLine(name), OneLine(value));
   }
   return out;
 }

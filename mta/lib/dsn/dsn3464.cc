@@ -1,6 +1,8 @@
 // dsn3464.cc: RFC 3464 DSN generator and parser (see dsn3464.h).
 #include "mta/lib/dsn/dsn3464.h"
 
+#include "mta/lib/dsn/text.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -24,23 +26,10 @@ using report::DeliveryReport;
 using report::RecipientReport;
 using report::Ret;
 
-bool IsWsp(char c) { return c == ' ' || c == '\t'; }
+using internal::IsWsp;
+using internal::OneLine;
+using internal::Trim;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (IsWsp(s.front()) || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (IsWsp(s.back()) || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
-
-std::string OneLine(std::string_view v) {
-  std::string out(v);
-  for (char& c : out) {
-    if (c == '\r' || c == '\n' || c == '\0') c = ' ';
-  }
-  return std::string(Trim(out));
-}
 
 bool Has8Bit(std::string_view s) {
   for (char c : s) {

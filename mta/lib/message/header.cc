@@ -43,6 +43,9 @@ Line NextLine(std::string_view s, std::size_t pos) {
   return {pos, end, lf + 1};
 }
 
+
+}  // namespace
+
 // Skips CFWS (RFC 5322 3.2.2) from `i`: WSP, line breaks and nested comments with
 // quoted-pairs. Comments are tracked with a depth counter, not recursion. An unterminated
 // comment runs to the end.
@@ -73,8 +76,6 @@ std::size_t SkipCfws(std::string_view s, std::size_t i) {
   }
   return i;
 }
-
-}  // namespace
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -88,6 +88,11 @@ std::string AutoSubmitted(const ParsedHeader& h);
 std::string FormatField(std::string_view name, std::string_view value,
                         std::string_view eol = "\r\n");
 
+// Skips CFWS (RFC 5322 3.2.2) from `i`: WSP, line breaks and nested comments with
+// quoted-pairs, iteratively (no recursion). Returns the index of the first other octet; an
+// unterminated comment runs to the end.
+std::size_t SkipCfws(std::string_view s, std::size_t i);
+
 // ASCII case-insensitive comparison, shared by the message and report layers.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 

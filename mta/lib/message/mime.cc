@@ -44,34 +44,6 @@ bool IsTokenChar(char c) {
   return u > 32 && u < 127 && !IsTSpecial(c);
 }
 
-// Skips CFWS: WSP, line breaks and (nested) comments, iteratively.
-std::size_t SkipCfws(std::string_view s, std::size_t i) {
-  while (i < s.size()) {
-    char c = s[i];
-    if (IsWsp(c) || c == '\r' || c == '\n') {
-      ++i;
-    } else if (c == '(') {
-      int depth = 0;
-      while (i < s.size()) {
-        char d = s[i];
-        if (d == '\\') {
-          i += 2;
-          continue;
-        }
-        ++i;
-        if (d == '(') {
-          ++depth;
-        } else if (d == ')') {
-          if (--depth == 0) break;
-        }
-      }
-      if (i > s.size()) i = s.size();
-    } else {
-      break;
-    }
-  }
-  return i;
-}
 
 std::size_t ReadToken(std::string_view s, std::size_t i) {
   while (i < s.size() && IsTokenChar(s[i])) ++i;
