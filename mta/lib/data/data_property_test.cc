@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "mta/lib/data/decode_testing.h"
 #include "mta/lib/data/decoder.h"
 #include "mta/lib/data/encoder.h"
 #include "mta/lib/data/line_ends.h"
@@ -19,35 +20,8 @@
 namespace mta::data {
 namespace {
 
-struct Outcome {
-  std::string body;
-  bool complete = false;
-  uint64_t consumed = 0;
-  std::vector<Anomaly> anomalies;
-  AnomalyCounts counts{};
-  friend bool operator==(const Outcome&, const Outcome&) = default;
-};
-
-Outcome DecodeInChunks(std::string_view in, const std::vector<size_t>& sizes,
-                       DecoderOptions o = {}) {
-  DataDecoder d(o);
-  Outcome r;
-  size_t pos = 0, k = 0;
-  while (pos < in.size()) {
-    size_t s = sizes.empty() ? in.size() : std::max<size_t>(1, sizes[k++ % sizes.size()]);
-    s = std::min(s, in.size() - pos);
-    size_t c = d.Feed(in.substr(pos, s));
-    r.consumed += c;
-    if (c < s) break;
-    pos += s;
-  }
-  if (!d.complete()) d.Finish();
-  r.complete = d.complete();
-  r.body = d.body();
-  r.anomalies = d.anomalies();
-  r.counts = d.counts();
-  return r;
-}
+using testing::Outcome;
+using testing::DecodeInChunks;
 
 // Bytes biased toward the octets that matter to the DATA grammar.
 rc::Gen<std::string> DataBytes() {

@@ -1,5 +1,6 @@
 // decoder_test.cc: DataDecoder against RFC 5321 4.1.1.4 / 4.5.2 / 4.5.3.1.6 and the
 // smuggling byte sequences of the disputed-points catalogue (B1-B5), whole and chunked.
+#include "mta/lib/data/decode_testing.h"
 #include "mta/lib/data/decoder.h"
 
 #include <gtest/gtest.h>
@@ -14,35 +15,14 @@ namespace {
 
 using namespace std::string_literals;
 
-struct Outcome {
-  std::string body;
-  bool complete = false;
-  uint64_t consumed = 0;
-  std::vector<Anomaly> anomalies;
-  AnomalyCounts counts{};
-  friend bool operator==(const Outcome&, const Outcome&) = default;
-};
+using testing::Outcome;
 
 // Feeds `in` in pieces whose sizes cycle through `sizes` (whole when empty).
 Outcome DecodeInChunks(std::string_view in, const std::vector<size_t>& sizes,
                        DecoderOptions o = {}) {
-  DataDecoder d(o);
-  Outcome r;
-  size_t pos = 0, k = 0;
-  while (pos < in.size()) {
-    size_t s = sizes.empty() ? in.size() : std::max<size_t>(1, sizes[k++ % sizes.size()]);
-    s = std::min(s, in.size() - pos);
-    size_t c = d.Feed(in.substr(pos, s));
-    r.consumed += c;
-    if (c < s) break;
-    pos += s;
-  }
-  EXPECT_EQ(r.consumed, d.consumed());
-  if (!d.complete()) d.Finish();
-  r.complete = d.complete();
-  r.body = d.body();
-  r.anomalies = d.anomalies();
-  r.counts = d.counts();
+  uint64_t decoder_consumed = 0;
+  Outcome r = testing::DecodeInChunks(in, sizes, o, &decoder_consumed);
+  EXPECT_EQ(r.consumed, decoder_consumed);
   return r;
 }
 
