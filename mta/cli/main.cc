@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "mta/cli/qmqp_inject.h"
 #include "mta/config/config_file.h"
 #include "mta/io/file.h"
 #include "mta/local/mbox2maildir.h"
@@ -70,6 +71,9 @@ int main(int argc, char** argv) {
   conv->add_option("MBOX", mbox, "mbox file")->required();
   conv->add_option("MAILDIR", maildir, "Maildir directory")->required();
 
+  cli::QmqpInjectCommand qmqp_inject;
+  cli::AddQmqpInject(app, &qmqp_inject);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return Fail(2, e.what());
   }
+  if (*qmqp_inject.app) return cli::RunQmqpInjectCommand(qmqp_inject);
   home = Absolute(home);
 
   if (*init) {
