@@ -1,12 +1,14 @@
 // config_file.cc: key table, parser, formatter, Markdown reference and validation.
 #include "mta/config/config_file.h"
 
+#include "mta/config/key_builders.h"
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
 
 namespace mta::config {
-namespace {
+namespace keys {
 
 using smtp::Leniency;
 using smtp::LeniencySet;
@@ -59,30 +61,6 @@ bool ParseBool(std::string_view v, bool* out) {
   if (v == "on" || v == "yes" || v == "true") { *out = true; return true; }
   if (v == "off" || v == "no" || v == "false") { *out = false; return true; }
   return false;
-}
-
-template <typename E>
-KeyDescriptor EnumKey(std::string_view name, std::string_view group, E Settings::*m,
-                      std::vector<std::pair<std::string_view, E>> map, std::string_view rfc,
-                      std::string_view slug, std::string_view doc) {
-  KeyDescriptor d{name, group, KeyType::kEnum, {}, rfc, slug, doc, {}, {}};
-  for (auto& [n, e] : map) d.values.push_back(n);
-  d.set = [m, map, name](Settings* s, std::string_view v, std::string* err) {
-    for (auto& [n, e] : map) {
-      if (n == v) { s->*m = e; return true; }
-    }
-    std::string allowed;
-    for (auto& [n, e] : map) allowed += (allowed.empty() ? "" : "|") + std::string(n);
-    *err = "bad value '" + std::string(v) + "' for " + std::string(name) + " (" + allowed + ")";
-    return false;
-  };
-  d.get = [m, map](const Settings& s) {
-    for (auto& [n, e] : map) {
-      if (s.*m == e) return std::string(n);
-    }
-    return std::string();
-  };
-  return d;
 }
 
 KeyDescriptor IntChoiceKey(std::string_view name, std::string_view group, int Settings::*m,
@@ -459,10 +437,13 @@ std::vector<KeyDescriptor> BuildTable() {
       "timeout_code", kSw, &Settings::timeout_code,
       {{"421", TimeoutCode::k421}, {"451", TimeoutCode::k451}}, "RFC 5321 3.8, 4.5.3.2.7",
       "I3 server-idle-timeout", "reply on idle timeout before closing"));
+  AddSendingKeys(&t);
   return t;
 }
 
-}  // namespace
+}  // namespace keys
+
+using namespace keys;
 
 std::string KeyDescriptor::DefaultValue() const { return get(Settings{}); }
 std::string KeyDescriptor::QmailValue() const { return get(ProfileSettings(Profile::kQmail)); }
@@ -586,7 +567,7 @@ std::string FormatConfig(const Settings& s) {
     }
     out += "\n# " + std::string(d.doc) + "\n";
     if (!d.values.empty()) out += "#   values: " + Values(d) + "\n";
-    if (!d.slug.empty() || d.name == "profile") {
+    if (!d.slug.empty() || d.name == "profile" || d.DefaultValue() != d.QmailValue()) {
       out += "#   default: " + d.DefaultValue() + "; qmail: " + d.QmailValue() + "\n";
     }
     if (!d.rfc.empty()) out += "#   see " + std::string(d.rfc) + "\n";
@@ -645,6 +626,16 @@ std::vector<std::string> Validate(const Settings& s) {
   if (s.connections_per_client > s.connections_max)
     p.push_back("connections_per_client exceeds connections_max");
   if (s.connections_max == 0) p.push_back("connections_max is 0");
+  if (s.recipients_per_transaction == 0) p.push_back("recipients_per_transaction is 0");
+  if (s.concurrency_remote == 0 || s.concurrency_per_destination == 0)
+    p.push_back("concurrency_remote and concurrency_per_destination must be at least 1");
+  if (s.queue_lifetime < 4 * 86400)
+    p.push_back("queue_lifetime below 4 days (RFC 5321 4.5.4.1 SHOULD)");
+  if (!s.smarthost.empty()) {
+    std::string h;
+    std::uint16_t port;
+    if (!ParseHostPort(s.smarthost, &h, &port, 25)) p.push_back("smarthost is not host[:port]");
+  }
   if (s.extension_separator.size() > 1) p.push_back("extension_separator longer than 1 octet");
   for (const User& u : s.users) {
     if (u.name.empty()) p.push_back("user with an empty name");

@@ -192,3 +192,90 @@ TEST(Config, Validate) {
 
 }  // namespace
 }  // namespace mta::config
+
+namespace mta::config {
+namespace {
+
+TEST(SendingKeys, DefaultsAndQmailValues) {
+  Settings s;
+  EXPECT_EQ(s.bounce_format, BounceFormat::kRfc3464);
+  EXPECT_EQ(s.queue_lifetime, 432000u);
+  EXPECT_EQ(s.tls_client, TlsClient::kOpportunistic);
+  Settings q = ProfileSettings(Profile::kQmail);
+  EXPECT_EQ(q.bounce_format, BounceFormat::kQsbmf);
+  EXPECT_EQ(q.double_bounce, DoubleBouncePolicy::kQmail);
+  EXPECT_EQ(q.bounce_size_limit, 0u);
+  EXPECT_FALSE(q.delay_warnings);
+  EXPECT_FALSE(q.bounce_auto_submitted);
+  EXPECT_EQ(q.retry_policy, RetryPolicyKind::kQmail);
+  EXPECT_EQ(q.queue_lifetime, 604800u);
+  EXPECT_EQ(q.recipients_per_transaction, 1u);
+  EXPECT_EQ(q.smtp_client_greeting, ClientGreeting::kHelo);
+  EXPECT_EQ(q.eight_bit_relay, EightBitRelay::kRaw);
+  EXPECT_EQ(q.tls_client, TlsClient::kOff);
+  EXPECT_EQ(FindKey("eight_bit_relay")->QmailValue(), "raw");
+  EXPECT_EQ(FindKey("double_bounce")->DefaultValue(), "postmaster");
+  // Re-applying strict resets the sending switches too.
+  std::string err;
+  ASSERT_TRUE(ApplySet(&q, "profile=strict", &err));
+  EXPECT_EQ(q.bounce_format, BounceFormat::kRfc3464);
+  EXPECT_EQ(q.recipients_per_transaction, 100u);
+}
+
+TEST(SendingKeys, RetryIntervals) {
+  std::vector<std::int64_t> v;
+  ASSERT_TRUE(ParseDurationList("30m,1h, 2h ,3h", &v));
+  EXPECT_EQ(v, (std::vector<std::int64_t>{1800, 3600, 7200, 10800}));
+  ASSERT_TRUE(ParseDurationList("90, 1d, 5s", &v));
+  EXPECT_EQ(v, (std::vector<std::int64_t>{90, 86400, 5}));
+  EXPECT_FALSE(ParseDurationList("", &v));
+  EXPECT_FALSE(ParseDurationList("0m", &v));
+  EXPECT_FALSE(ParseDurationList("1x", &v));
+  EXPECT_FALSE(ParseDurationList("m", &v));
+  ConfigResult r = ParseConfig("retry_intervals = 10m ,20m\n");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.settings.retry_intervals, "10m, 20m");
+  EXPECT_FALSE(ParseConfig("retry_intervals = soon\n").ok());
+}
+
+TEST(SendingKeys, HostPortAndDnsServer) {
+  std::string h;
+  std::uint16_t p;
+  ASSERT_TRUE(ParseHostPort("relay.test:2525", &h, &p, 25));
+  EXPECT_EQ(h, "relay.test");
+  EXPECT_EQ(p, 2525);
+  ASSERT_TRUE(ParseHostPort("relay.test", &h, &p, 25));
+  EXPECT_EQ(p, 25);
+  ASSERT_TRUE(ParseHostPort("[::1]:53", &h, &p, 25));
+  EXPECT_EQ(h, "::1");
+  EXPECT_EQ(p, 53);
+  ASSERT_TRUE(ParseHostPort("2001:db8::1", &h, &p, 53));
+  EXPECT_EQ(h, "2001:db8::1");
+  EXPECT_FALSE(ParseHostPort("a:0", &h, &p, 25));
+  EXPECT_FALSE(ParseHostPort("a:70000", &h, &p, 25));
+  EXPECT_FALSE(ParseHostPort(":25", &h, &p, 25));
+  EXPECT_TRUE(ParseConfig("dns_server = 127.0.0.1:5353\n").ok());
+  EXPECT_TRUE(ParseConfig("dns_server = [::1]:53\n").ok());
+  EXPECT_TRUE(ParseConfig("dns_server =\n").ok());
+  EXPECT_FALSE(ParseConfig("dns_server = ns.example\n").ok());
+  Settings s;
+  s.smarthost = "a:b";
+  EXPECT_EQ(Validate(s).size(), 1u);
+}
+
+TEST(SendingKeys, DocumentedWithDefaultAndQmailValue) {
+  std::string f = FormatConfig(Settings{});
+  EXPECT_NE(f.find("#   values: rfc3464 | qsbmf\n#   default: rfc3464; qmail: qsbmf\n"),
+            std::string::npos);
+  EXPECT_NE(f.find("#   default: 100; qmail: 20\n"), std::string::npos);  // concurrency_remote
+  EXPECT_NE(f.find("\nretry_intervals = 30m, 1h, 2h, 3h\n"), std::string::npos);
+  std::string md = ConfigReferenceMarkdown();
+  EXPECT_NE(md.find("| `tls_client` | `off / opportunistic / required` | `opportunistic` | `off` |"),
+            std::string::npos);
+  Settings v;
+  v.queue_lifetime = 3600;
+  EXPECT_EQ(Validate(v).size(), 1u);
+}
+
+}  // namespace
+}  // namespace mta::config

@@ -51,6 +51,21 @@ void CopySwitches(const Settings& from, Settings* to) {
   to->received_style = from.received_style;
   to->timeout_code = from.timeout_code;
   to->close_on_errors = from.close_on_errors;
+  to->bounce_format = from.bounce_format;
+  to->double_bounce = from.double_bounce;
+  to->bounce_size_limit = from.bounce_size_limit;
+  to->delay_warnings = from.delay_warnings;
+  to->delay_warning_time = from.delay_warning_time;
+  to->bounce_auto_submitted = from.bounce_auto_submitted;
+  to->retry_policy = from.retry_policy;
+  to->retry_intervals = from.retry_intervals;
+  to->queue_lifetime = from.queue_lifetime;
+  to->concurrency_remote = from.concurrency_remote;
+  to->concurrency_per_destination = from.concurrency_per_destination;
+  to->recipients_per_transaction = from.recipients_per_transaction;
+  to->smtp_client_greeting = from.smtp_client_greeting;
+  to->eight_bit_relay = from.eight_bit_relay;
+  to->tls_client = from.tls_client;
 }
 
 }  // namespace
@@ -97,6 +112,20 @@ void ApplyProfile(Profile p, Settings* s) {
       v.received_style = ReceivedStyle::kQmail;  // H1
       v.timeout_code = TimeoutCode::k451;  // "451 timeout (#4.4.2)" (I3)
       v.close_on_errors = 0;               // never closes on errors (A5)
+      // qmail-send / qmail-remote (sending side).
+      v.bounce_format = BounceFormat::kQsbmf;      // E1
+      v.double_bounce = DoubleBouncePolicy::kQmail;  // "#@[]" to doublebounceto (E3, E4)
+      v.bounce_size_limit = 0;             // bouncemaxbytes unset: whole message (E6)
+      v.delay_warnings = false;            // qmail-send sends none (E7)
+      v.bounce_auto_submitted = false;     // no Auto-Submitted field (E5)
+      v.retry_policy = RetryPolicyKind::kQmail;  // nextretry() squares (I1)
+      v.queue_lifetime = 604800;           // queuelifetime (I1)
+      v.concurrency_remote = 20;           // concurrencyremote
+      v.concurrency_per_destination = 20;  // no per-domain limit
+      v.recipients_per_transaction = 1;    // one qmail-remote per recipient (I6)
+      v.smtp_client_greeting = ClientGreeting::kHelo;  // qmail-remote: HELO only (C6)
+      v.eight_bit_relay = EightBitRelay::kRaw;  // 8-bit octets sent as they are (C5)
+      v.tls_client = TlsClient::kOff;      // qmail 1.03 has no STARTTLS (C12)
       break;
     case Profile::kHardened:
       v.early_talker = EarlyTalker::kReject;

@@ -68,6 +68,21 @@ enum class HopCount { kReceived, kQmailPrefix };
 // I3: reply code sent on an idle timeout.
 enum class TimeoutCode { k421, k451 };
 
+// --- Sending side (queue, notifications, SMTP client). First enumerator = strict default. ---
+// E1: failure notifications as RFC 3464 multipart/report, or qmail-send's QSBMF.
+enum class BounceFormat { kRfc3464, kQsbmf };
+// E3/E4: a failed message whose sender is <>: report to the postmaster (from the
+// double-bounce sender), discard it, or report to the postmaster from "#@[]" (qmail-send).
+enum class DoubleBouncePolicy { kPostmaster, kDiscard, kQmail };
+// I1: retry schedule: the interval table (retry_intervals) or qmail-send's squares.
+enum class RetryPolicyKind { kTable, kQmail };
+// C6: the SMTP client opens with EHLO (HELO after a 5xx), or HELO only (qmail-remote).
+enum class ClientGreeting { kEhlo, kHelo };
+// C5: 8-bit message, peer without 8BITMIME: convert to 7-bit, bounce 5.6.3, or send as is.
+enum class EightBitRelay { kDowngrade, kBounce, kRaw };
+// C12: STARTTLS as a client.
+enum class TlsClient { kOpportunistic, kOff, kRequired };
+
 // EHLO keywords governed by the `advertise` list (PIPELINING and SIZE have their own keys).
 struct Advertise {
   bool eightbitmime = true;          // RFC 6152
@@ -119,6 +134,25 @@ struct Settings {
   std::string smtpd_user = "refmta-smtpd";
   std::string queue_user = "refmta-queue";
   std::string mail_user = "refmta-mail";
+  std::string remote_user = "refmta-remote";  // SMTP client process: no queue, no mailboxes
+
+  // Sending side.
+  std::string dns_server;  // "IP[:PORT]" for MX lookups; "" = the system's resolv.conf
+  BounceFormat bounce_format = BounceFormat::kRfc3464;
+  DoubleBouncePolicy double_bounce = DoubleBouncePolicy::kPostmaster;
+  std::uint64_t bounce_size_limit = 100000;  // octets of the original returned; 0 = all
+  bool delay_warnings = true;                // RFC 3461 5.2.5: optional "delayed" DSNs
+  std::uint64_t delay_warning_time = 14400;  // seconds after arrival
+  bool bounce_auto_submitted = true;         // RFC 3834 5
+  RetryPolicyKind retry_policy = RetryPolicyKind::kTable;
+  std::string retry_intervals = "30m, 1h, 2h, 3h";  // RFC 5321 4.5.4.1: >= 30 min
+  std::uint64_t queue_lifetime = 432000;     // give-up time, seconds (RFC 5321 4.5.4.1: 4-5 d)
+  std::uint64_t concurrency_remote = 100;    // remote transactions in flight
+  std::uint64_t concurrency_per_destination = 20;  // ... to one domain
+  std::uint64_t recipients_per_transaction = 100;  // RFC 5321 4.5.4.1 one copy; qmail 1
+  ClientGreeting smtp_client_greeting = ClientGreeting::kEhlo;
+  EightBitRelay eight_bit_relay = EightBitRelay::kDowngrade;
+  TlsClient tls_client = TlsClient::kOpportunistic;
 
   // Switches.
   UnknownRecipient unknown_recipient = UnknownRecipient::kReject;
@@ -165,6 +199,13 @@ std::optional<Profile> ParseProfile(std::string_view name);
 //             bare CR normalised, lenient paths), never changing end-of-data detection.
 void ApplyProfile(Profile p, Settings* s);
 Settings ProfileSettings(Profile p);  // ApplyProfile on a default Settings
+
+// "30m, 1h, 2h, 3h" (s/m/h/d suffixes; plain numbers are seconds) -> seconds; false on a
+// syntax error, an empty list or a zero interval.
+bool ParseDurationList(std::string_view text, std::vector<std::int64_t>* out);
+// "host", "host:port", "[v6]:port" or a bare IPv6 address; false on a bad port or form.
+bool ParseHostPort(std::string_view text, std::string* host, std::uint16_t* port,
+                   std::uint16_t default_port);
 
 }  // namespace mta::config
 

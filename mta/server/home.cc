@@ -63,7 +63,7 @@ io::Status InitHome(const std::string& home, const config::Settings& s, bool wri
   const bool root = geteuid() == 0;
   Ids queue_ids{geteuid(), getegid()}, mail_ids = queue_ids;
   if (root) {
-    for (const std::string& u : {s.smtpd_user, s.queue_user, s.mail_user}) {
+    for (const std::string& u : {s.smtpd_user, s.queue_user, s.mail_user, s.remote_user}) {
       io::Status st = EnsureSystemUser(u);
       if (!st.ok()) return st;
     }
@@ -146,10 +146,14 @@ std::vector<std::string> CheckHome(const std::string& home, const config::Settin
     if (!SafeUserName(u.name)) problems.push_back("bad user name: " + u.name);
   MakeLocalConfig(s, &problems);
   if (geteuid() == 0) {
-    for (const std::string& u : {s.smtpd_user, s.queue_user, s.mail_user})
+    for (const std::string& u : {s.smtpd_user, s.queue_user, s.mail_user, s.remote_user})
       if (!LookupIds(u).ok()) problems.push_back("system user " + u + " does not exist (refmta init creates it)");
     if (s.smtpd_user == s.queue_user || s.smtpd_user == s.mail_user)
       problems.push_back("smtpd_user must differ from queue_user and mail_user");
+    // The SMTP client process must not be able to write the queue nor read mailboxes.
+    if (s.remote_user == s.queue_user || s.remote_user == s.mail_user ||
+        s.remote_user == "root")
+      problems.push_back("remote_user must differ from queue_user, mail_user and root");
   }
   if (s.tls_configured()) {
     for (const std::string& p : {s.tls_cert, s.tls_key})

@@ -1,6 +1,8 @@
 // listing.cc: `refmta queue` output.
 #include "mta/server/listing.h"
 
+#include <ctime>
+
 #include "mta/queue/queue_store.h"
 #include "mta/server/home.h"
 
@@ -11,6 +13,14 @@ std::string FormatQueueLine(const queue::Envelope& e) {
   for (const queue::Recipient& r : e.recipients) {
     line += " <" + r.address + "> (" + queue::RcptStateName(r.state);
     if (r.attempts) line += ", " + std::to_string(r.attempts) + " attempt(s)";
+    if (r.state == queue::RcptState::kPending && r.next_attempt > 0) {
+      std::time_t t = static_cast<std::time_t>(r.next_attempt);
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char buf[32];
+      std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+      line += std::string(", next attempt ") + buf;
+    }
     if (!r.last_error.empty()) line += ": " + r.last_error;
     line += ")";
   }

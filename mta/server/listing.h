@@ -1,6 +1,7 @@
 // listing.h: `refmta queue`: one line per queued message.
 //
-//   <id> <sender> <rcpt> (<state>[, <attempts> attempt(s)][: <last error>]) [<rcpt> ...]
+//   <id> <sender> <rcpt> (<state>[, <attempts> attempt(s)][, next attempt <UTC time>]
+//                         [: <last error>]) [<rcpt> ...]
 //   "1700000000.000001.0000042.000000 <a@b.test> <x@remote.test> (pending: remote recipient: ...)"
 #ifndef MTA_SERVER_LISTING_H_
 #define MTA_SERVER_LISTING_H_

@@ -301,6 +301,27 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"smtpd_user", "test_privsep.py"},
       {"queue_user", "test_privsep.py"},
       {"mail_user", "test_privsep.py"},
+      // Sending side: mta/server/sending_test.cc (scripted SMTP peer, notifications).
+      {"retry_policy", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"retry_intervals", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"queue_lifetime", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"concurrency_remote", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"concurrency_per_destination", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"recipients_per_transaction",
+       "sending_test.cc::RemoteDelivery.QmailProfileHeloAndOneRecipientPerTransaction"},
+      {"bounce_format", "sending_test.cc::Notifications.FailureFormatPerSetting"},
+      {"double_bounce", "sending_test.cc::Notifications.DoubleBouncePolicies"},
+      {"bounce_size_limit", "sending_test.cc::Notifications.SuccessRelayedAndSizeLimit"},
+      {"delay_warnings", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"delay_warning_time", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"bounce_auto_submitted", "sending_test.cc::Notifications.FailureFormatPerSetting"},
+      {"smtp_client_greeting",
+       "sending_test.cc::RemoteDelivery.DeliveredWithEhloAndOneTransaction, "
+       "QmailProfileHeloAndOneRecipientPerTransaction"},
+      {"eight_bit_relay", "sending_test.cc::RemoteDelivery.EightBitRelayDowngradeRawBounce"},
+      {"tls_client", "sending_test.cc::RemoteDelivery.TlsClientRequiredWithoutStarttlsIsTemporary"},
+      {"dns_server", "sending_test.cc::RemoteDelivery.RouteBySmarthost"},
+      {"remote_user", "sending_test.cc::RemoteProcess.JobOverSocketpairWithMessageFd"},
   };
   return k;
 }
@@ -458,6 +479,13 @@ TEST(SessionSwitches, QmailProfileMatchesDocumentedColumn) {
       // Limits tied to a disputed point: the profile keeps the strict values.
       {"command_line_max", "2048"}, {"text_line_max", "998"}, {"message_size_max", "10485760"},
       {"max_recipients", "100"}, {"idle_timeout", "300"},
+      // Sending side (qmail-send / qmail-remote).
+      {"retry_policy", "qmail"}, {"retry_intervals", "30m, 1h, 2h, 3h"},
+      {"queue_lifetime", "604800"}, {"recipients_per_transaction", "1"},
+      {"bounce_format", "qsbmf"}, {"double_bounce", "qmail"}, {"bounce_size_limit", "0"},
+      {"delay_warnings", "off"}, {"delay_warning_time", "14400"},
+      {"bounce_auto_submitted", "off"}, {"smtp_client_greeting", "helo"},
+      {"eight_bit_relay", "raw"}, {"tls_client", "off"},
   };
   Settings viaset;
   std::string err;

@@ -1,0 +1,290 @@
+// remote.cc: routing, one remote delivery (RFC 5321 5.1 address order, 4.5.4.1 one copy for
+// several recipients), and the refmta-remote process (qmail-rspawn's role).
+#include "mta/server/remote.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include "mta/dns/config.h"
+#include "mta/dns/route.h"
+#include "mta/dns/stub_resolver.h"
+#include "mta/server/log.h"
+#include "mta/server/process.h"
+
+namespace mta::server {
+namespace {
+
+bool IsIp(const std::string& h) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
+std::vector<Hop> Lookup(const std::string& host, std::uint16_t port, std::string* error,
+                        bool* temp) {
+  if (IsIp(host)) return {{host, host, port}};
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  addrinfo* res = nullptr;
+  int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+  std::vector<Hop> out;
+  if (rc != 0) {
+    *error = "cannot resolve " + host + ": " + gai_strerror(rc);
+    *temp = rc != EAI_NONAME;
+    return out;
+  }
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    const void* p = a->ai_family == AF_INET
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+    if (!inet_ntop(a->ai_family, p, buf, sizeof buf)) continue;
+    bool dup = false;
+    for (const Hop& h : out) dup = dup || h.ip == buf;
+    if (!dup) out.push_back({host, buf, port});
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+RemoteRcptResult FromRcpt(const client::RcptResult& r, const std::string& host) {
+  RemoteRcptResult o;
+  o.status = r.status == client::RcptStatus::kDelivered ? "ok"
+             : r.status == client::RcptStatus::kPermFail ? "perm"
+                                                        : "temp";
+  o.code = r.code;
+  if (r.enhanced) o.enhanced = r.enhanced->ToString();
+  o.remote_mta = host;
+  o.diagnostic = r.text.empty() ? std::string(client::StageName(r.stage)) + ": no reply" : r.text;
+  o.dsn_relayed = r.dsn_relayed;
+  return o;
+}
+
+}  // namespace
+
+std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
+                             std::string* error, bool* temp) {
+  *temp = true;
+  if (!s.smarthost.empty()) {
+    std::string host;
+    std::uint16_t port = 25;
+    if (!config::ParseHostPort(s.smarthost, &host, &port, 25)) {
+      *error = "bad smarthost '" + s.smarthost + "'";
+      return {};
+    }
+    return Lookup(host, port, error, temp);
+  }
+  // RFC 5321 5.1: MX records (implicit MX, null MX per RFC 7505) through mta/dns.
+  dns::ResolverConfig rc;
+  if (!s.dns_server.empty()) {
+    std::pair<std::string, int> server;
+    if (!dns::ParseServerSpec(s.dns_server, &server, error)) return {};
+    rc.servers = {server};
+  } else if (!dns::LoadResolvConf("/etc/resolv.conf", &rc, error) || rc.servers.empty()) {
+    if (rc.servers.empty()) rc.servers = {{"127.0.0.1", 53}};
+  }
+  dns::StubResolver resolver(rc);
+  dns::RouteOptions ro;
+  ro.self_names = {s.hostname};
+  dns::RouteResult route = dns::ResolveMailRoute(resolver, domain, ro);
+  std::vector<Hop> out;
+  for (const dns::MailHost& h : route.hosts)
+    for (const std::string& a : h.addresses) out.push_back({h.name, a, 25});
+  if (out.empty()) {
+    *temp = !dns::IsPermanentFailure(route.status) && route.status != dns::RouteStatus::kOk;
+    *error = "no route to " + std::string(domain) + ": " + dns::RouteStatusName(route.status) +
+             (route.detail.empty() ? "" : " (" + route.detail + ")");
+  }
+  return out;
+}
+
+std::vector<RemoteRcptResult> DeliverRemote(const RemoteJob& job, std::string message,
+                                            const std::vector<Hop>& hops,
+                                            const config::Settings& s) {
+  client::Transaction tx;
+  tx.sender = job.sender;
+  tx.ret = job.ret;
+  tx.envid = job.envid;
+  for (const RemoteRecipient& r : job.rcpts) tx.recipients.push_back({r.address, r.notify, r.orcpt});
+  tx.message = std::move(message);
+  tx.eight_bit = EightBitPolicyFor(s);
+  client::ClientOptions opt = ClientOptionsFor(s);
+  std::vector<RemoteRcptResult> out(job.rcpts.size());
+  for (RemoteRcptResult& r : out) r.diagnostic = "no address to try";
+  for (size_t h = 0; h < hops.size(); ++h) {
+    client::Connect to;
+    to.ip = hops[h].ip;
+    to.port = hops[h].port;
+    // Test facility: REFMTA_CLIENT_TIMEOUT (seconds) shortens every client timeout.
+    if (const char* t = getenv("REFMTA_CLIENT_TIMEOUT"); t && atoi(t) > 0) {
+      std::chrono::milliseconds ms(std::chrono::seconds(atoi(t)));
+      to.timeouts = {ms, ms, ms, ms, ms, ms, ms, ms, ms};
+    }
+    client::DeliveryAttempt a = client::Deliver(to, tx, opt);
+    std::string mta = hops[h].host == hops[h].ip ? "[" + hops[h].ip + "]" : hops[h].host;
+    for (size_t i = 0; i < out.size() && i < a.outcome.rcpts.size(); ++i)
+      out[i] = FromRcpt(a.outcome.rcpts[i], mta);
+    if (!a.outcome.error.empty()) {
+      for (RemoteRcptResult& r : out)
+        if (r.status == "temp" && r.code == 0) r.diagnostic = a.outcome.error;
+    }
+    // RFC 5321 5.1: greeting or HELO refused, or no connection: try the next address. A
+    // permanent refusal there is not final for the message while other addresses remain.
+    if (!a.outcome.try_next_mx) break;
+    if (h + 1 == hops.size()) {
+      // The last address also refused the session: its answer stands, but a session-level
+      // 5xx at one host is not proof about the mailbox; report it as given.
+      break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+struct Child {
+  std::uint64_t req = 0;
+  std::size_t rcpts = 0;
+};
+
+void RunChild(int queue_fd, const RemoteJob& job, int msg_fd, const config::Settings& s) {
+  std::string message;
+  std::vector<RemoteRcptResult> results;
+  auto read = io::ReadFull(msg_fd, static_cast<size_t>(s.message_size_max) * 2 + (1 << 20), &message);
+  close(msg_fd);
+  if (!read.ok()) {
+    results.assign(job.rcpts.size(), RemoteRcptResult{"temp", 0, "4.3.0", "",
+                                                       "cannot read the queued message", false});
+  } else {
+    std::string error;
+    bool temp = true;
+    std::string domain = sched::DestinationOf(job.rcpts.empty() ? "" : job.rcpts[0].address);
+    std::vector<Hop> hops = RouteDomain(domain, s, &error, &temp);
+    if (hops.empty()) {
+      results.assign(job.rcpts.size(),
+                     RemoteRcptResult{temp ? "temp" : "perm", 0, temp ? "4.4.3" : "5.1.2", "",
+                                      error, false});
+    } else {
+      results = DeliverRemote(job, std::move(message), hops, s);
+    }
+  }
+  io::Status st = SendPacket(queue_fd, EncodeRemoteResult(job.req, results));
+  _exit(st.ok() ? 0 : 111);
+}
+
+}  // namespace
+
+int RunRemote(ServerContext& ctx, int queue_fd) {
+  SetProcessRole("remote");
+  if (ctx.root) {
+    auto ids = LookupIds(ctx.settings.remote_user);
+    if (!ids.ok()) {
+      Log("remote_user ", ctx.settings.remote_user, ": ", ids.status().ToString());
+      return 1;
+    }
+    if (io::Status st = DropPrivileges(*ids); !st.ok()) {
+      Log("drop privileges: ", st.ToString());
+      return 1;
+    }
+    SetProcessRole("remote");
+  }
+  DieWithParent();
+  signal(SIGPIPE, SIG_IGN);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  std::map<pid_t, Child> children;
+  const size_t max_children =
+      static_cast<size_t>(std::max<std::uint64_t>(1, ctx.settings.concurrency_remote));
+  bool stopping = false, queue_open = true;
+  int64_t stop_deadline = 0;
+  auto reap = [&] {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = children.find(pid);
+      if (it == children.end()) continue;
+      if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && queue_open) {
+        std::vector<RemoteRcptResult> r(it->second.rcpts,
+                                        RemoteRcptResult{"temp", 0, "4.3.0", "",
+                                                         "remote delivery child died", false});
+        if (!SendPacket(queue_fd, EncodeRemoteResult(it->second.req, r)).ok()) queue_open = false;
+      }
+      children.erase(it);
+    }
+  };
+  for (;;) {
+    reap();
+    if ((stopping || !queue_open) &&
+        (children.empty() || static_cast<int64_t>(time(nullptr)) >= stop_deadline)) {
+      for (auto& [pid, c] : children) kill(pid, SIGKILL);
+      Log("stopped");
+      return 0;
+    }
+    bool can_take = queue_open && !stopping && children.size() < max_children;
+    pollfd p[2] = {{sfd, POLLIN, 0}, {can_take ? queue_fd : -1, POLLIN, 0}};
+    int r = poll(p, 2, 1000);
+    if (r < 0 && errno != EINTR) {
+      Log("poll: ", strerror(errno));
+      return 1;
+    }
+    if (p[0].revents) {
+      signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        if (si.ssi_signo == SIGCHLD) continue;
+        if (!stopping) Log("signal ", si.ssi_signo, ": stopping after ", children.size(),
+                           " delivery(ies)");
+        stopping = true;
+        stop_deadline = static_cast<int64_t>(time(nullptr)) + 10;
+      }
+    }
+    if (p[1].revents) {
+      std::string bytes;
+      io::UniqueFd fd;
+      auto got = RecvPacket(queue_fd, kMaxPacket, &bytes, &fd);
+      if (!got.ok() || !*got) {
+        if (!stopping) Log("queue connection closed");
+        queue_open = false;
+        stop_deadline = static_cast<int64_t>(time(nullptr)) + 10;
+        continue;
+      }
+      RemoteJob job;
+      if (!DecodeRemoteJob(bytes, &job) || !fd.valid() || job.rcpts.empty()) {
+        Log("bad record from queue");
+        return 1;
+      }
+      pid_t pid = fork();
+      if (pid < 0) {
+        std::vector<RemoteRcptResult> rr(job.rcpts.size(),
+                                         RemoteRcptResult{"temp", 0, "4.3.0", "", "fork failed", false});
+        SendPacket(queue_fd, EncodeRemoteResult(job.req, rr));
+        continue;
+      }
+      if (pid == 0) {
+        sigprocmask(SIG_UNBLOCK, &set, nullptr);
+        close(sfd);
+        DieWithParent();
+        RunChild(queue_fd, job, fd.release(), ctx.settings);
+      }
+      children[pid] = {job.req, job.rcpts.size()};
+    }
+  }
+}
+
+}  // namespace mta::server

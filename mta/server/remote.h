@@ -1,0 +1,52 @@
+// remote.h: remote delivery (qmail-rspawn + qmail-remote's role): routing a destination to
+// addresses, one delivery of one job with mta/client Deliver (RFC 5321 5.1: each address in
+// order while the session says try_next_mx), and the refmta-remote process body.
+//
+// The process runs as remote_user (it cannot read mailboxes nor write the queue). It reads
+// 'T' records (sending.h) with the message file attached, forks one child per job (at most
+// concurrency_remote), and each child sends its 'U' record itself and exits 0; a child that
+// dies otherwise is reported as a temporary failure of all its recipients.
+//
+//   std::vector<Hop> hops = RouteDomain("example.org", settings, &err);  // smarthost
+//   std::vector<RemoteRcptResult> r = DeliverRemote(job, message, hops, settings);
+#ifndef MTA_SERVER_REMOTE_H_
+#define MTA_SERVER_REMOTE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mta/config/settings.h"
+#include "mta/server/context.h"
+#include "mta/server/sending.h"
+
+namespace mta::server {
+
+// One address to try: the host name it came from (Remote-MTA) and the IP and port.
+struct Hop {
+  std::string host;
+  std::string ip;
+  std::uint16_t port = 25;
+};
+
+// The addresses for `domain`, in order. With `smarthost` set: its host (an IP literal, or a
+// name looked up with getaddrinfo) and port, for every domain. Without:
+// MX lookup (mta/dns ResolveMailRoute: RFC 5321 5.1, RFC 7505 null MX) through dns_server or
+// resolv.conf, port 25. `*temp` tells whether an empty result is temporary.
+std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
+                             std::string* error, bool* temp);
+
+// Delivers `job` (all recipients at one destination) to the first hop that takes the
+// transaction; `message` is the stored form. One result per job recipient.
+std::vector<RemoteRcptResult> DeliverRemote(const RemoteJob& job, std::string message,
+                                            const std::vector<Hop>& hops,
+                                            const config::Settings& s);
+
+// Process body: serves `queue_fd` (SOCK_SEQPACKET) until it closes or SIGTERM. When
+// ctx.root, drops to remote_user first.
+int RunRemote(ServerContext& ctx, int queue_fd);
+
+}  // namespace mta::server
+
+#endif  // MTA_SERVER_REMOTE_H_
