@@ -8,6 +8,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
 
 #include "mta/io/file.h"
 
@@ -91,9 +94,15 @@ std::string DeliveryHeaders(std::string_view return_path, std::string_view deliv
 std::string CrlfToLf(std::string_view m) {
   std::string out;
   out.reserve(m.size());
-  for (size_t i = 0; i < m.size(); ++i) {
-    if (m[i] == '\r' && i + 1 < m.size() && m[i + 1] == '\n') continue;
-    out.push_back(m[i]);
+  // Copies runs up to each CR (memchr), dropping the CR of every CRLF.
+  size_t i = 0;
+  while (i < m.size()) {
+    const void* cr = std::memchr(m.data() + i, '\r', m.size() - i);
+    size_t j = cr ? static_cast<size_t>(static_cast<const char*>(cr) - m.data()) : m.size();
+    out.append(m.data() + i, j - i);
+    if (j == m.size()) break;
+    if (!(j + 1 < m.size() && m[j + 1] == '\n')) out.push_back('\r');  // a lone CR stays
+    i = j + 1;
   }
   return out;
 }
@@ -145,6 +154,113 @@ Result<MaildirResult> WriteMaildirMessage(const std::string& maildir, std::strin
   s = io::FsyncDir(maildir + "/new");
   if (!s.ok()) return s;
   return MaildirResult{MaildirOutcome::kDelivered, dst};
+}
+
+std::vector<Result<MaildirResult>> WriteMaildirBatch(std::span<const MaildirItem> items,
+                                                     std::string host) {
+  if (host.empty()) host = Hostname();
+  std::string shost = SanitizeMaildirHost(host);
+  std::vector<Result<MaildirResult>> out;
+  out.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.emplace_back(Status::Invalid("not written"));
+  struct Pending {
+    size_t i;
+    std::string tmp, dst;
+    io::UniqueFd fd;
+  };
+  std::vector<Pending> todo;
+  std::set<std::string> seen;  // maildir + '/' + key within this batch
+  // Round 1: tmp/ files written, not yet flushed.
+  for (size_t i = 0; i < items.size(); ++i) {
+    const MaildirItem& it = items[i];
+    if (!it.key.empty()) {
+      if (!IsValidMaildirKey(it.key)) {
+        out[i] = Status::Invalid("bad maildir key");
+        continue;
+      }
+      if (!seen.insert(it.maildir + "/" + it.key).second) {
+        out[i] = MaildirResult{MaildirOutcome::kAlreadyDelivered,
+                               it.maildir + "/new/" + it.key + "." + shost};
+        continue;
+      }
+      auto found = FindKeyed(it.maildir, it.key, host);
+      if (!found.ok()) {
+        out[i] = found.status();
+        continue;
+      }
+      if (!found->empty()) {
+        out[i] = MaildirResult{MaildirOutcome::kAlreadyDelivered, *found};
+        continue;
+      }
+    }
+    std::string name;
+    if (!it.key.empty()) {
+      name = it.key + "." + shost;
+    } else {
+      struct timeval tv;
+      ::gettimeofday(&tv, nullptr);
+      name = MaildirUniqueName(tv.tv_sec, tv.tv_usec, ::getpid(), g_counter.fetch_add(1), host);
+    }
+    Pending p{i, it.maildir + "/tmp/" + name, it.maildir + "/new/" + name, {}};
+    if (!it.key.empty()) ::unlink(p.tmp.c_str());  // left by an interrupted attempt
+    auto fd = io::OpenFile(p.tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+    if (!fd.ok()) {
+      out[i] = fd.status();
+      continue;
+    }
+    Status s = io::WriteAll(fd->get(), it.content);
+    if (!s.ok()) {
+      fd->reset();
+      ::unlink(p.tmp.c_str());
+      out[i] = s;
+      continue;
+    }
+    p.fd = std::move(*fd);
+    todo.push_back(std::move(p));
+  }
+  // Round 2: every file's bytes durable (maildir spec: before the link into new/).
+  std::vector<int> fds;
+  for (const Pending& p : todo) fds.push_back(p.fd.get());
+  std::vector<Status> synced = io::FsyncAll(fds);
+  // Round 3: link into new/ (never overwrites), drop the tmp/ names.
+  std::set<std::string> dirs;
+  std::vector<size_t> linked;
+  for (size_t k = 0; k < todo.size(); ++k) {
+    Pending& p = todo[k];
+    Status s = synced[k];
+    if (s.ok()) s = p.fd.Close();
+    bool has_key = !items[p.i].key.empty();
+    if (s.ok() && ::link(p.tmp.c_str(), p.dst.c_str()) != 0) {
+      int e = errno;
+      if (e == EEXIST && has_key) {
+        ::unlink(p.tmp.c_str());
+        out[p.i] = MaildirResult{MaildirOutcome::kAlreadyDelivered, p.dst};
+        continue;
+      }
+      if (e == EPERM || e == ENOSYS || e == EOPNOTSUPP) {  // no hard links here
+        if (::rename(p.tmp.c_str(), p.dst.c_str()) != 0) s = Status::Errno(errno, "rename " + p.dst);
+      } else {
+        s = Status::Errno(e, "link " + p.dst);
+      }
+    }
+    ::unlink(p.tmp.c_str());
+    if (!s.ok()) {
+      out[p.i] = s;
+      continue;
+    }
+    dirs.insert(items[p.i].maildir + "/new");
+    linked.push_back(k);
+  }
+  // Round 4: each new/ once; only then is any of these deliveries complete.
+  std::map<std::string, Status> dir_status;
+  for (const std::string& d : dirs) dir_status[d] = io::FsyncDir(d);
+  for (size_t k : linked) {
+    const Pending& p = todo[k];
+    const Status& ds = dir_status[items[p.i].maildir + "/new"];
+    if (ds.ok()) out[p.i] = MaildirResult{MaildirOutcome::kDelivered, p.dst};
+    else out[p.i] = ds;  // a retry finds the key and reports it already delivered
+  }
+  return out;
 }
 
 Result<MaildirResult> DeliverMaildir(const std::string& maildir, std::string_view message,

@@ -23,8 +23,10 @@
 #define MTA_LOCAL_MAILDIR_H_
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mta/io/status.h"
 
@@ -64,6 +66,22 @@ Result<MaildirResult> WriteMaildirMessage(const std::string& maildir, std::strin
 std::string DeliveryHeaders(std::string_view return_path, std::string_view delivered_to);
 // CRLF -> LF; lone CR and lone LF unchanged.
 std::string CrlfToLf(std::string_view message);
+
+// One message of a batch (WriteMaildirBatch): `content` stored verbatim under `maildir`,
+// idempotent by the non-empty `key`.
+struct MaildirItem {
+  std::string maildir;
+  std::string content;
+  std::string key;
+};
+
+// Stores several messages with the protocol above, in three rounds for the whole batch:
+// write every tmp/ file; fsync them all (in parallel: one flush); link each into new/ and
+// unlink its tmp/ name; then fsync each distinct new/ once. Results in input order, each
+// known only when its new/ entry is durable, so a success may be reported at once. A key
+// already delivered (or repeated within the batch) is kAlreadyDelivered.
+std::vector<Result<MaildirResult>> WriteMaildirBatch(std::span<const MaildirItem> items,
+                                                     std::string host = {});
 
 // Full local delivery: EnsureMaildir, prepend DeliveryHeaders, CRLF -> LF, store.
 Result<MaildirResult> DeliverMaildir(const std::string& maildir, std::string_view message,

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "gtest/gtest.h"
+#include "rapidcheck/gtest.h"
 #include "mta/io/file.h"
 #include "mta/io/test_util.h"
 
@@ -134,6 +135,61 @@ TEST(Maildir, StaleKeyedTmpFromCrashIsReplaced) {
   std::string got;
   ASSERT_TRUE(io::ReadFileToString(r->path, &got).ok());
   EXPECT_EQ(got, "full");
+}
+
+// The reference rule, octet by octet: drop a CR only when an LF follows.
+RC_GTEST_PROP(Maildir, CrlfToLfMatchesOctetRule, (const std::string& m)) {
+  std::string want;
+  for (size_t i = 0; i < m.size(); ++i)
+    if (!(m[i] == '\r' && i + 1 < m.size() && m[i + 1] == '\n')) want.push_back(m[i]);
+  RC_ASSERT(CrlfToLf(m) == want);
+}
+
+TEST(Maildir, BatchDeliversEachOnceAndReportsRepeats) {
+  TempDir t;
+  std::string a = t.path() + "/a", b = t.path() + "/b";
+  ASSERT_TRUE(EnsureMaildir(a).ok());
+  ASSERT_TRUE(EnsureMaildir(b).ok());
+  // k1 is already in a (an earlier attempt that was not recorded by the queue).
+  ASSERT_TRUE(WriteMaildirMessage(a, "old\n", "q1R0", "h").ok());
+  std::vector<MaildirItem> items = {{a, "one\n", "q1R0"},
+                                    {a, "two\n", "q2R0"},
+                                    {b, "two for b\n", "q2R0"},
+                                    {a, "two again\n", "q2R0"},
+                                    {b, "unkeyed\n", ""},
+                                    {a, "bad\n", "../x"},
+                                    {t.path() + "/missing", "x\n", "q3R0"}};
+  auto res = WriteMaildirBatch(items, "h");
+  ASSERT_EQ(res.size(), items.size());
+  ASSERT_TRUE(res[0].ok());
+  EXPECT_EQ(res[0]->outcome, MaildirOutcome::kAlreadyDelivered);
+  ASSERT_TRUE(res[1].ok());
+  EXPECT_EQ(res[1]->outcome, MaildirOutcome::kDelivered);
+  EXPECT_EQ(res[1]->path, a + "/new/q2R0.h");
+  ASSERT_TRUE(res[2].ok());
+  EXPECT_EQ(res[2]->outcome, MaildirOutcome::kDelivered);
+  ASSERT_TRUE(res[3].ok());
+  EXPECT_EQ(res[3]->outcome, MaildirOutcome::kAlreadyDelivered);
+  ASSERT_TRUE(res[4].ok());
+  EXPECT_EQ(res[4]->outcome, MaildirOutcome::kDelivered);
+  EXPECT_FALSE(res[5].ok());
+  EXPECT_FALSE(res[6].ok());
+  EXPECT_EQ(Ls(a + "/new"), (std::vector<std::string>{"q1R0.h", "q2R0.h"}));
+  EXPECT_EQ(Ls(b + "/new").size(), 2u);
+  EXPECT_TRUE(Ls(a + "/tmp").empty());
+  EXPECT_TRUE(Ls(b + "/tmp").empty());
+  std::string got;
+  ASSERT_TRUE(io::ReadFileToString(a + "/new/q1R0.h", &got).ok());
+  EXPECT_EQ(got, "old\n");
+  ASSERT_TRUE(io::ReadFileToString(a + "/new/q2R0.h", &got).ok());
+  EXPECT_EQ(got, "two\n");
+  ASSERT_TRUE(io::ReadFileToString(res[4]->path, &got).ok());
+  EXPECT_EQ(got, "unkeyed\n");
+  // A second batch with the same keys writes nothing.
+  auto again = WriteMaildirBatch(std::vector<MaildirItem>{{a, "x\n", "q2R0"}}, "h");
+  ASSERT_TRUE(again[0].ok());
+  EXPECT_EQ(again[0]->outcome, MaildirOutcome::kAlreadyDelivered);
+  EXPECT_TRUE(WriteMaildirBatch({}, "h").empty());
 }
 
 TEST(Maildir, ErrorsAreReported) {

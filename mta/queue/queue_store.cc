@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,7 +16,7 @@
 namespace mta::queue {
 namespace {
 
-constexpr const char* kSubdirs[] = {"tmp", "mess", "env", "bad"};
+constexpr const char* kSubdirs[] = {"tmp", "mess", "env", "bad", "free"};
 
 Status WriteNewFile(const std::string& path, std::string_view bytes) {
   auto fd = io::OpenFile(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
@@ -38,6 +39,24 @@ Status WriteOpenFile(const std::string& path, std::string_view bytes, io::Unique
     ::unlink(path.c_str());
     return Status::Errno(s.code(), "write " + path);
   }
+  *out = std::move(*fd);
+  return Status::Ok();
+}
+
+// Overwrites the recycled file `path` with `bytes` (from offset 0, then cut to their
+// length), leaving the descriptor open in *out for a later flush. Only regular files with
+// a single link are reused: a second name would see the new bytes.
+Status OverwriteFile(const std::string& path, std::string_view bytes, io::UniqueFd* out) {
+  auto fd = io::OpenFile(path, O_WRONLY | O_NOFOLLOW);
+  if (!fd.ok()) return fd.status();
+  struct stat st{};
+  if (::fstat(fd->get(), &st) != 0) return Status::Errno(errno, "fstat " + path);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1) return Status::Invalid("not reusable: " + path);
+  Status s = io::WriteAll(fd->get(), bytes);
+  // Cut after writing: a file that keeps its length keeps its blocks (nothing freed).
+  if (s.ok() && ::ftruncate(fd->get(), static_cast<off_t>(bytes.size())) != 0)
+    s = Status::Errno(errno, "ftruncate " + path);
+  if (!s.ok()) return Status::Errno(s.code(), "write " + path);
   *out = std::move(*fd);
   return Status::Ok();
 }
@@ -127,6 +146,7 @@ std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const Pending
                                                          Status* remove_status) {
   struct Item {
     std::string id;
+    std::string mess_src, env_src;  // tmp/id.* or recycled free/ files being written
     io::UniqueFd mess, env;
     bool ok = false;
   };
@@ -136,11 +156,24 @@ std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const Pending
   for (size_t i = 0; i < batch.size(); ++i) out.emplace_back(Status::Invalid("not committed"));
   auto tmp_mess = [&](size_t i) { return Dir("tmp/") + items[i].id + ".mess"; };
   auto tmp_env = [&](size_t i) { return Dir("tmp/") + items[i].id + ".env"; };
+  // S1 -> S2 for one file: a recycled free/ file when the pool has one, else a new tmp/.
+  auto write_src = [&](const std::string& tmp, std::string_view bytes, io::UniqueFd* fd,
+                       std::string* src) {
+    for (std::string p = TakePooled(); !p.empty(); p = TakePooled()) {
+      if (OverwriteFile(p, bytes, fd).ok()) {
+        *src = p;
+        return Status::Ok();
+      }
+      ::unlink(p.c_str());
+    }
+    *src = tmp;
+    return WriteOpenFile(tmp, bytes, fd);
+  };
   auto fail = [&](size_t i, const Status& s) {
     items[i].mess.reset();
     items[i].env.reset();
-    ::unlink(tmp_mess(i).c_str());
-    ::unlink(tmp_env(i).c_str());
+    if (!items[i].mess_src.empty()) ::unlink(items[i].mess_src.c_str());
+    if (!items[i].env_src.empty()) ::unlink(items[i].env_src.c_str());
     ::unlink((Dir("mess/") + items[i].id).c_str());
     items[i].ok = false;
     out[i] = s;
@@ -156,17 +189,17 @@ std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const Pending
         s = Status::Errno(EEXIST, "no unique queue id");
         continue;
       }
-      s = WriteOpenFile(tmp_mess(i), batch[i].message, &it.mess);
+      s = write_src(tmp_mess(i), batch[i].message, &it.mess, &it.mess_src);
       if (s.code() != EEXIST) break;
     }
     if (s.ok()) {
       Envelope e = *batch[i].envelope;
       e.id = it.id;
       if (e.arrival_time == 0) e.arrival_time = clock_() / 1000000;
-      s = WriteOpenFile(tmp_env(i), SerializeEnvelope(e), &it.env);
+      s = write_src(tmp_env(i), SerializeEnvelope(e), &it.env, &it.env_src);
       if (!s.ok()) {
         it.mess.reset();
-        ::unlink(tmp_mess(i).c_str());
+        ::unlink(it.mess_src.c_str());
       }
     }
     if (!s.ok()) {
@@ -181,7 +214,7 @@ std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const Pending
   bool any = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!items[i].ok) continue;
-    Status s = Rename(tmp_mess(i), Dir("mess/") + items[i].id);
+    Status s = Rename(items[i].mess_src, Dir("mess/") + items[i].id);
     if (!s.ok()) fail(i, s);
     else any = true;
   }
@@ -220,7 +253,7 @@ std::vector<Result<std::string>> QueueStore::CommitChunk(std::span<const Pending
   any = false;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!items[i].ok) continue;
-    Status s = Rename(tmp_env(i), Dir("env/") + items[i].id);
+    Status s = Rename(items[i].env_src, Dir("env/") + items[i].id);
     if (!s.ok()) fail(i, s);
     else any = true;
   }
@@ -282,12 +315,36 @@ Status QueueStore::UpdateEnvelope(std::string_view id_view, const Envelope& env)
   if (!io::PathExists(Dir("env/") + id)) return Status::Errno(ENOENT, "update " + id);
   Envelope e = env;
   e.id = id;
+  std::string bytes = SerializeEnvelope(e);
+  std::string env_path = Dir("env/") + id;
+  // A recycled file takes the new bytes; the old envelope's inode goes to the pool: a
+  // second name for it is made first (link), so the rename over env/id frees nothing.
+  for (std::string p = TakePooled(); !p.empty(); p = TakePooled()) {
+    io::UniqueFd fd;
+    Status s = OverwriteFile(p, bytes, &fd);
+    if (s.ok()) s = io::FsyncFile(fd.get());
+    if (s.ok()) s = fd.Close();
+    if (!s.ok()) {
+      ::unlink(p.c_str());
+      continue;
+    }
+    std::string keep = PoolName();
+    bool linked = ::link(env_path.c_str(), keep.c_str()) == 0;
+    s = Rename(p, env_path);
+    if (!s.ok()) {
+      ::unlink(p.c_str());
+      if (linked) ::unlink(keep.c_str());
+      return s;
+    }
+    if (linked) AddPooled(keep);
+    // No fsync of env/: after a crash env/id is the old or the new envelope, both complete.
+    return Status::Ok();
+  }
   std::string tmp = Dir("tmp/") + id + ".upd";
   ::unlink(tmp.c_str());  // a leftover from an interrupted update
-  Status s = WriteNewFile(tmp, SerializeEnvelope(e));
-  if (s.ok()) s = Rename(tmp, Dir("env/") + id);
+  Status s = WriteNewFile(tmp, bytes);
+  if (s.ok()) s = Rename(tmp, env_path);
   if (!s.ok()) ::unlink(tmp.c_str());
-  // No fsync of env/: after a crash env/id is the old or the new envelope, both complete.
   return s;
 }
 
@@ -316,7 +373,7 @@ Status QueueStore::UnlinkEnvelopes(std::span<const std::string> ids, bool* chang
     if (IsValidQueueId(id)) paths.push_back(Dir("env/") + id);
     else if (first.ok()) first = Status::Invalid("bad queue id");
   }
-  for (const Status& s : io::RemoveAll(paths)) {
+  for (const Status& s : RecycleAll(paths)) {
     if (s.ok()) *changed = true;
     else if (first.ok()) first = s;
   }
@@ -331,13 +388,81 @@ Status QueueStore::UnlinkMessages(std::span<const std::string> ids) {
     if (io::PathExists(Dir("env/") + id)) continue;
     paths.push_back(Dir("mess/") + id);
   }
-  for (const Status& s : io::RemoveAll(paths))
+  for (const Status& s : RecycleAll(paths))
     if (!s.ok()) return s;
   return Status::Ok();
 }
 
+std::string QueueStore::PoolName() {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  return Dir("free/") + std::to_string(::getpid()) + "." + std::to_string(pool_seq_++);
+}
+
+void QueueStore::AddPooled(std::string path) {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  pool_.push_back(std::move(path));
+}
+
+size_t QueueStore::pooled() const {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  return pool_.size();
+}
+
+std::string QueueStore::TakePooled() {
+  std::lock_guard<std::mutex> l(pool_mu_);
+  if (pool_.empty()) return std::string();
+  std::string p = std::move(pool_.back());
+  pool_.pop_back();
+  return p;
+}
+
+std::vector<Status> QueueStore::RecycleAll(const std::vector<std::string>& paths) {
+  std::vector<Status> out(paths.size());
+  std::vector<std::string> unlink_paths;
+  std::vector<size_t> unlink_idx;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    bool room;
+    {
+      std::lock_guard<std::mutex> l(pool_mu_);
+      room = pool_.size() + unlink_paths.size() < kMaxPool;
+    }
+    if (room) {
+      std::string to = PoolName();
+      if (::rename(paths[i].c_str(), to.c_str()) == 0) {
+        AddPooled(std::move(to));
+        continue;
+      }
+      if (errno == ENOENT) continue;  // already gone: fine
+    }
+    unlink_paths.push_back(paths[i]);
+    unlink_idx.push_back(i);
+  }
+  std::vector<Status> st = io::RemoveAll(unlink_paths);
+  for (size_t k = 0; k < st.size(); ++k) out[unlink_idx[k]] = st[k];
+  return out;
+}
+
+void QueueStore::AdoptPool() {
+  auto names = io::ListDir(Dir("free"));
+  std::lock_guard<std::mutex> l(pool_mu_);
+  pool_.clear();
+  if (!names.ok()) return;
+  for (const std::string& n : *names) {
+    std::string p = Dir("free/") + n;
+    struct stat st{};
+    // Only plain files with no other name are reused; anything else is dropped.
+    if (pool_.size() < kMaxPool && ::lstat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_nlink == 1)
+      pool_.push_back(std::move(p));
+    else
+      ::unlink(p.c_str());
+  }
+}
+
 Result<RecoveryReport> QueueStore::Recover() {
   RecoveryReport rep;
+  (void)io::MakeDir(Dir("free"), 0700);  // queues made before free/ existed
+  AdoptPool();
   auto tmp = io::ListDir(Dir("tmp"));
   if (!tmp.ok()) return tmp.status();
   std::sort(tmp->begin(), tmp->end());

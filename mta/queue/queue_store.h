@@ -7,6 +7,7 @@
 //   mess/<id>       message bytes exactly as handed over (the server has added Received:)
 //   env/<id>        envelope (envelope.h format); its presence is the commit point
 //   bad/            quarantine for entries Recover() cannot make sense of
+//   free/           recycled files (no meaning; see "Recycling" below)
 //   lock            flock()ed by the running queue writer
 //
 // Queue ids are "<unix seconds, 10 digits>.<microseconds, 6>.<pid, 7>.<counter, 6>", so
@@ -45,6 +46,19 @@
 //           arise; losing the unlink of env/id in a crash only repeats a delivery (no-op).
 // Recover (on start, writer lock held, before accepting): S2 -> S1 (delete tmp/*), S3 -> S1
 //   (delete mess/id without env/id), S5 and unparseable envelopes -> bad/ (reported).
+//   Files in free/ are taken back into the pool (their bytes mean nothing).
+// Recycling: removal renames env/id and mess/id into free/ (at most kMaxPool files) instead
+//   of unlinking them, and a commit overwrites a free/ file in place (write from offset 0,
+//   then ftruncate to the new length) and renames it into mess/ or env/, in place of a new
+//   tmp/ file. The state table is unchanged: a free/ file being overwritten plays the part
+//   of tmp/id.* (S2), and a crash leaves it as a pool file. Why: on ext4 every inode
+//   allocation skips the inodes freed in the last seconds one by one (recently_deleted(),
+//   in find_inode_bit without a journal), so creating and freeing two inodes per message
+//   makes each creation cost O(messages freed recently) CPU; freeing blocks also issues a
+//   discard on file systems mounted with it. A recycled file keeps its inode and, for
+//   messages of similar size, its blocks. Nothing but the queue writer opens mess/ files
+//   by name after their message is removed (delivery gets a descriptor and reports
+//   before the removal), so recycling never changes bytes a reader still uses.
 // A crash at any instant therefore leaves no trace or a complete message (after Recover).
 //
 // Group commit: GroupCommitter (group_committer.h) collects concurrent callers into
@@ -58,6 +72,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -136,6 +151,8 @@ class QueueStore {
   Result<RecoveryReport> Recover();
 
   const std::string& queue_dir() const { return qdir_; }
+  // Files currently in the recycling pool (free/).
+  size_t pooled() const;
 
  private:
   std::string Dir(std::string_view sub) const { return qdir_ + "/" + std::string(sub); }
@@ -149,9 +166,22 @@ class QueueStore {
   // Unlinks mess/<id> of each id whose env/<id> is gone.
   Status UnlinkMessages(std::span<const std::string> ids);
 
+  // Recycling pool (free/): TakePooled returns a path (removed from the pool) or "".
+  static constexpr size_t kMaxPool = 4096;
+  std::string TakePooled();
+  std::string PoolName();  // a new unused name in free/
+  void AddPooled(std::string path);
+  // Moves each path into free/ or, when the pool is full, unlinks it (missing is fine);
+  // one status per path.
+  std::vector<Status> RecycleAll(const std::vector<std::string>& paths);
+  void AdoptPool();
+
   std::string qdir_;
   MicrosClock clock_;
   std::atomic<uint32_t> counter_{0};
+  mutable std::mutex pool_mu_;
+  std::vector<std::string> pool_;
+  uint64_t pool_seq_ = 0;
 };
 
 }  // namespace mta::queue

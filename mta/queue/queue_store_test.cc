@@ -290,6 +290,83 @@ TEST(QueueStore, RemoveBatchKeepsOthersAndRejectsBadIds) {
   EXPECT_TRUE(rep->Clean());
 }
 
+ino_t Inode(const std::string& path) {
+  struct stat st{};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_ino;
+}
+
+TEST(QueueStore, RemovedFilesAreRecycledWithTheirInodes) {
+  TempDir t;
+  QueueStore q(t.path());
+  ASSERT_TRUE(q.Init().ok());
+  Envelope e = Env("a@x", {"r@y"});
+  auto a = q.Commit(e, std::string(5000, 'a'));
+  ASSERT_TRUE(a.ok());
+  std::set<ino_t> before = {Inode(q.MessagePath(*a)), Inode(q.queue_dir() + "/env/" + *a)};
+  ASSERT_TRUE(q.Remove(*a).ok());
+  EXPECT_EQ(q.pooled(), 2u);
+  EXPECT_EQ(Names(q.queue_dir() + "/free").size(), 2u);
+  EXPECT_TRUE(q.List()->empty());
+  EXPECT_TRUE(Names(q.queue_dir() + "/mess").empty());
+  // The next commit reuses both inodes; the shorter bytes replace the old ones exactly.
+  auto b = q.Commit(e, "short");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(q.pooled(), 0u);
+  EXPECT_TRUE(Names(q.queue_dir() + "/free").empty());
+  std::set<ino_t> after = {Inode(q.MessagePath(*b)), Inode(q.queue_dir() + "/env/" + *b)};
+  EXPECT_EQ(before, after);
+  EXPECT_EQ(*q.LoadMessage(*b), "short");
+  auto env = q.Load(*b);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->sender, "a@x");
+  // An update keeps the old envelope's inode in the pool (nothing freed) and the new
+  // envelope is complete.
+  Envelope upd = *env;
+  upd.recipients[0].last_error = "421 later";
+  auto c = q.Commit(e, "c");
+  ASSERT_TRUE(c.ok());
+  ino_t old_env = Inode(q.queue_dir() + "/env/" + *c);
+  ASSERT_TRUE(q.Remove(*b).ok());
+  ASSERT_EQ(q.pooled(), 2u);
+  ASSERT_TRUE(q.UpdateEnvelope(*c, upd).ok());
+  EXPECT_EQ(q.Load(*c)->recipients[0].last_error, "421 later");
+  EXPECT_EQ(q.pooled(), 2u);
+  std::set<ino_t> pool;
+  for (const std::string& n : Names(q.queue_dir() + "/free"))
+    pool.insert(Inode(q.queue_dir() + "/free/" + n));
+  EXPECT_TRUE(pool.count(old_env));
+  EXPECT_FALSE(pool.count(Inode(q.queue_dir() + "/env/" + *c)));
+  EXPECT_TRUE(Names(q.queue_dir() + "/tmp").empty());
+}
+
+TEST(QueueStore, RecoverAdoptsOnlySingleLinkPoolFiles) {
+  TempDir t;
+  std::string d = t.path() + "/queue";
+  {
+    QueueStore q(t.path());
+    ASSERT_TRUE(q.Init().ok());
+  }
+  Touch(d + "/free/1.0", "junk");
+  Touch(d + "/free/1.1", "junk");
+  Touch(t.path() + "/keep", "bytes");
+  ASSERT_EQ(::link((t.path() + "/keep").c_str(), (d + "/free/1.2").c_str()), 0);
+  ASSERT_EQ(::mkdir((d + "/free/dir").c_str(), 0700), 0);
+  QueueStore q(t.path());
+  auto rep = q.Recover();
+  ASSERT_TRUE(rep.ok());
+  // The file with a second name (keep) is never reused; the directory is not a file.
+  EXPECT_EQ(q.pooled(), 2u);
+  EXPECT_EQ(Names(d + "/free"), (std::vector<std::string>{"1.0", "1.1", "dir"}));
+  Envelope e = Env("a@x", {"r@y"});
+  auto id = q.Commit(e, "new message");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(*q.LoadMessage(*id), "new message");
+  std::string kept;
+  ASSERT_TRUE(io::ReadFileToString(t.path() + "/keep", &kept).ok());
+  EXPECT_EQ(kept, "bytes");
+}
+
 TEST(GroupCommitter, ConcurrentThreadsAllDurableAndBatched) {
   TempDir t;
   QueueStore q(t.path());

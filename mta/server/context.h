@@ -6,6 +6,8 @@
 //   queue -> lspawn 'D' [request id, user, key, return path, delivered-to] + the open
 //                        message file (SCM_RIGHTS) in the same SOCK_SEQPACKET datagram
 //   lspawn -> queue 'R' [request id, "ok" | "dup" | "temp" | "perm", text]
+//   lspawn <-> its delivery workers: the same 'D' (with the fd) and 'R' records; lspawn
+//                        forwards each 'R' to the queue unchanged
 // A process that receives a malformed record treats its peer as broken and exits; the
 // master then stops the whole server.
 #ifndef MTA_SERVER_CONTEXT_H_

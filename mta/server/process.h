@@ -3,7 +3,7 @@
 // Each refmta process runs with one role and, when the server starts as root, one uid:
 //   smtpd  -> smtpd_user (no file access beyond its sockets; chrooted to DIR/run/empty)
 //   queue  -> queue_user (owns DIR/queue)
-//   lspawn -> root (forks one child per delivery, which becomes the mailbox owner)
+//   lspawn -> root (forks one delivery worker per mailbox owner, which becomes that owner)
 // When not started as root every process keeps the invoking uid (separation by process
 // only).
 //

@@ -36,7 +36,7 @@
 namespace mta::server {
 namespace {
 
-constexpr size_t kMaxInFlight = 16;
+constexpr size_t kMaxInFlight = 64;
 constexpr int kStopWaitSeconds = 10;
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
