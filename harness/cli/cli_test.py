@@ -203,3 +203,74 @@ def test_qsbmf_stores_lf_and_crlf_on_request():
     assert b"\n--- Below this line is a copy of the message.\n\nReturn-Path: <sender@example.test>\n" in lf
     _, crlf, _ = run(*base, "--crlf")
     assert crlf.replace(b"\r\n", b"\n") == lf and b"\n" not in crlf.replace(b"\r\n", b"")
+
+
+# --- mtaspec sink -------------------------------------------------------------------------
+
+def _smtp(port, lines, ip="127.0.0.24", source="127.0.0.2"):
+    """Sends each line (bytes) after reading one reply; returns the replies."""
+    import socket
+    s = socket.create_connection((ip, port), timeout=10, source_address=(source, 0))
+    f = s.makefile("rb")
+
+    def reply():
+        out = b""
+        while True:
+            line = f.readline()
+            out += line
+            if not line or line[3:4] != b"-":
+                return out
+
+    got = [reply()]
+    for l in lines:
+        s.sendall(l)
+        got.append(reply())
+    s.close()
+    return got
+
+
+def test_sink_writes_each_transaction(tmp_path):
+    beh = tmp_path / "beh.json"
+    beh.write_text(json.dumps({"hostname": "peer.test",
+                               "rcpt_replies": [{"regex": "^no-", "reply": "550 5.1.1 no such user"}]}))
+    out = tmp_path / "out"
+    p = subprocess.Popen([MTASPEC, "sink", "--listen", f"127.0.0.24:0={beh}", "--out", str(out),
+                          "--count", "1", "--timeout", "20"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stdout.readline().decode()
+    assert first.startswith("mtaspec sink: listening on 127.0.0.24:"), first
+    port = int(first.rsplit(":", 1)[1])
+    got = _smtp(port, [b"EHLO c.test\r\n", b"MAIL FROM:<a@b.test> BODY=8BITMIME\r\n",
+                       b"RCPT TO:<no-1@x.test>\r\n", b"RCPT TO:<ok@x.test>\r\n", b"DATA\r\n",
+                       b"Subject: s\r\n\r\nbare\nlf\r\n..dot\r\n.\r\n", b"QUIT\r\n"])
+    assert got[0].startswith(b"220 peer.test")
+    assert got[3] == b"550 5.1.1 no such user\r\n"
+    assert got[6].startswith(b"250 ")
+    rc = p.wait(timeout=20)
+    assert rc == 0, p.stderr.read()
+    j = json.loads((out / "0001.json").read_text())
+    assert j["mail_from"] == "a@b.test" and j["mail_params"] == "BODY=8BITMIME"
+    assert [r["code"] for r in j["rcpts"]] == [550, 250]
+    import base64
+    assert base64.b64decode(j["raw_data_b64"]) == b"Subject: s\r\n\r\nbare\nlf\r\n..dot\r\n.\r\n"
+    assert j["raw_data"] == "Subject: s\\r\\n\\r\\nbare\\nlf\\r\\n..dot\\r\\n.\\r\\n"
+    assert j["data_complete"] and j["helo_verb"] == "EHLO" and j["peer_ip"] == "127.0.0.2"
+    assert (out / "0001.eml").read_bytes() == b"Subject: s\r\n\r\nbare\nlf\r\n.dot\r\n"
+
+
+def test_sink_stops_on_sigterm(tmp_path):
+    import signal
+    p = subprocess.Popen([MTASPEC, "sink", "--listen", "127.0.0.24:0", "--out", str(tmp_path)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout.readline().startswith(b"mtaspec sink: listening on")
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 0
+
+
+def test_sink_bad_usage(tmp_path):
+    rc, _, err = run("sink", "--listen", "nonsense", "--out", str(tmp_path))
+    assert_bad_input(rc, err)
+    bad = tmp_path / "b.json"
+    bad.write_text('{"greeting": "250 no"}')
+    rc, _, err = run("sink", "--listen", f"127.0.0.24:0={bad}", "--out", str(tmp_path))
+    assert_bad_input(rc, err)
+    assert b"greeting" in err

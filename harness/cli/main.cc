@@ -16,8 +16,10 @@
 #include <CLI/CLI.hpp>
 
 #include "harness/cli/bounce_commands.h"
+#include "harness/cli/dns_command.h"
 #include "harness/cli/parse_commands.h"
 #include "harness/cli/run_command.h"
+#include "harness/cli/sink_command.h"
 
 namespace {
 
@@ -118,7 +120,10 @@ int main(int argc, char** argv) {
   describe->add_option("CASE", describe_id, "Case id")->required();
   CLI::App* run = app.add_subcommand("run", "Run cases against SMTP targets and write a report");
   add_selection(run, run_args.cat);
-  run->add_option("--target", run_args.targets, "[NAME=]HOST:PORT (repeatable)")->required();
+  run->add_option("--target", run_args.targets,
+                  "refmta, refmta-qmail, postfix, exim, opensmtpd (started and stopped here) "
+                  "or [NAME=]HOST:PORT (repeatable)")->required();
+  run->add_option("--refmta", run_args.refmta, "refmta binary (default $REFMTA, else beside mtaspec)");
   run->add_option("--profile", run_args.profile, "strict, interop, hardened, qmail")->capture_default_str();
   run->add_option("--jobs", run_args.jobs, "Cases run at once")->capture_default_str();
   run->add_option("--source", run_args.source, "Source address (not one the target trusts)")
@@ -132,6 +137,17 @@ int main(int argc, char** argv) {
   CLI::App* report = app.add_subcommand("report", "Merge run directories into one report");
   report->add_option("DIR", report_dirs, "Run directories or run.json files")->required();
   report->add_option("--out", report_out, "Output directory")->required();
+  mta::cli::SinkArgs sink_args;
+  CLI::App* sink = app.add_subcommand("sink", "Run the capture sink (a scriptable SMTP peer) in the foreground");
+  sink->add_option("--listen", sink_args.listen, "IP:PORT[=BEHAVIOUR.json] (repeatable; port 0: any)")->required();
+  sink->add_option("--out", sink_args.out, "Directory for NNNN.json and NNNN.eml")->required();
+  sink->add_option("--count", sink_args.count, "Stop after this many complete messages");
+  sink->add_option("--timeout", sink_args.timeout, "Stop after this many seconds");
+  mta::cli::DnsArgs dns_args;
+  CLI::App* dns = app.add_subcommand("dns", "Run the DNS fixture (authoritative, UDP+TCP) in the foreground");
+  dns->add_option("--listen", dns_args.listen, "IP:PORT (port 0: any; default 127.0.0.53:53 as root)");
+  dns->add_option("--zone", dns_args.zone, "Zone file (JSON, see harness/dns/README.md)")->required();
+  dns->add_option("--log", dns_args.log, "Append one JSON line per query to FILE");
 
   try {
     app.parse(argc, argv);
@@ -150,6 +166,8 @@ int main(int argc, char** argv) {
   if (*describe) return mta::cli::RunDescribe(describe_args, describe_id, std::cout, std::cerr);
   if (*run) return mta::cli::RunRun(run_args, std::cout, std::cerr);
   if (*report) return mta::cli::RunReport(report_dirs, report_out, std::cout, std::cerr);
+  if (*sink) return mta::cli::RunSink(sink_args, std::cout, std::cerr);
+  if (*dns) return mta::cli::RunDns(dns_args, std::cout, std::cerr);
 
   try {
     if (*parse_path) mta::cli::RunParsePath(path_args, std::cin, std::cout);

@@ -14,6 +14,9 @@
 #include "harness/runner/expectations.h"
 #include "harness/runner/runner.h"
 #include "harness/script/catalogue.h"
+#include "harness/sink/standard.h"
+#include "harness/targets/interrupt.h"
+#include "harness/targets/target_factory.h"
 
 namespace mta::cli {
 namespace {
@@ -91,6 +94,8 @@ int RunDescribe(const CatalogueArgs& a, const std::string& id, std::ostream& out
 }
 
 int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
+  // First, before any thread starts: signals go to the guard's watcher only.
+  mta::targets::InterruptGuard interrupt;
   script::Catalogue cat;
   if (!LoadClean(a.cat, &cat, err)) return kHarness;
   if (a.targets.empty()) {
@@ -104,17 +109,39 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
     err << "mtaspec: unknown profile '" << a.profile << "'\n";
     return kHarness;
   }
-  std::vector<std::unique_ptr<runner::HostPortTarget>> owned;
+  // Managed targets (refmta, the sandboxed peers) are started by the runner; they are
+  // stopped and their run directories removed on every way out: return, exception, and
+  // SIGINT/SIGTERM/SIGHUP (the guard's watcher thread, which then ends the process by
+  // that signal).
+  if (std::string why = mta::targets::CheckPrivileges(a.targets); !why.empty()) {
+    err << "mtaspec: " << why << "\n";
+    return kHarness;
+  }
+  mta::targets::ManagedOptions managed;
+  managed.refmta = a.refmta;
+  managed.source_ip = a.source;
+  std::vector<std::unique_ptr<runner::Target>> owned;
   std::vector<runner::Target*> targets;
   try {
     for (const std::string& t : a.targets) {
-      owned.push_back(runner::ParseTargetSpec(t));
+      owned.push_back(mta::targets::MakeTarget(t, managed));
       targets.push_back(owned.back().get());
     }
   } catch (const std::invalid_argument& e) {
     err << "mtaspec: " << e.what() << "\n";
     return kHarness;
   }
+  interrupt.OnInterrupt([&owned](int) {
+    for (auto& t : owned) t->Stop();
+  });
+  struct StopTargets {
+    mta::targets::InterruptGuard& guard;
+    std::vector<std::unique_ptr<runner::Target>>& owned;
+    ~StopTargets() {
+      guard.OnInterrupt(nullptr);
+      for (auto& t : owned) t->Stop();
+    }
+  } stop_targets{interrupt, owned};
   std::vector<runner::Expectations> expectations;
   for (const std::string& f : a.expect) {
     std::ifstream in(f);
@@ -134,6 +161,19 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
   o.profile = a.profile;
   o.jobs = a.jobs;
   o.source_ip = a.source;
+  // The run's capture sink (harness/sink/standard.h), when a target relays to it.
+  std::unique_ptr<sink::CaptureSink> capture;
+  for (runner::Target* t : targets)
+    if (!capture && t->HasFacility("sink")) {
+      capture = std::make_unique<sink::CaptureSink>(sink::StandardListeners());
+      try {
+        capture->Start();
+      } catch (const std::exception& e) {
+        err << "mtaspec: capture sink: " << e.what() << "\n";
+        return kHarness;
+      }
+      o.sink = capture.get();
+    }
   const std::size_t total = runner::SelectCases(cat, o).size() * targets.size();
   const bool tty = a.progress && ::isatty(2);
   std::size_t done = 0;

@@ -3,7 +3,8 @@
 //   mtaspec lint [--cases-dir D]
 //   mtaspec list [--cases-dir D] [--cases GLOB] [--tag T] [--json]
 //   mtaspec describe CASE
-//   mtaspec run --target [NAME=]HOST:PORT ... [--profile P] [--cases GLOB] [--tag T]
+//   mtaspec run --target [NAME=]HOST:PORT|refmta|refmta-qmail|postfix|exim|opensmtpd ...
+//               [--profile P] [--cases GLOB] [--tag T] [--refmta PATH]
 //               [--slow] [--jobs N] [--source IP] [--out DIR] [--expect FILE]
 //               [--update-expectations]
 //   mtaspec report DIR... --out DIR
@@ -38,6 +39,7 @@ struct RunArgs {
   std::vector<std::string> expect;  // expectation files
   bool update_expectations = false;
   bool progress = true;             // only when stderr is a terminal
+  std::string refmta;               // refmta binary for managed targets ("" = $REFMTA or beside mtaspec)
 };
 
 int RunLint(const CatalogueArgs& a, std::ostream& out, std::ostream& err);

@@ -72,6 +72,8 @@ bool Holds(const json& c, const Facts& f) {
     if (!one) return false;
   }
   if (c.contains("not") && Holds(c["not"], f)) return false;
+  for (const char* k : {"sink", "bounce", "mailbox"})
+    if (c.contains(k) && !EffectHolds(k, c[k], f)) return false;
   if (c.contains("step")) {
     auto it = f.observes.find(c["step"].get<std::string>());
     // A step never reached satisfies nothing but {"not": ...} around it.

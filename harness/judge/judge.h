@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/judge/effects.h"
 #include "harness/script/case.h"
 
 namespace mta::judge {
@@ -38,6 +39,12 @@ struct Facts {
   std::map<std::string, ObserveRecord> observes;
   bool failed = false;       // a non-observe expectation failed
   std::string failure;       // its message
+
+  // Effects (conditions "sink", "bounce", "mailbox"; see effects.h).
+  std::map<std::string, std::string> vars;  // the execution's variables ({token} included)
+  int64_t script_end_unix_ms = 0;           // "within" counts from here
+  std::vector<SinkMessage> sink;            // captured messages holding the token
+  std::map<std::string, std::vector<MailboxMessage>> mailboxes;  // user -> messages with the token
 };
 
 // Evaluates one condition (schema in script/case.h ValidateCondition).

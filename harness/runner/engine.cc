@@ -1,9 +1,14 @@
 // engine.cc: the script interpreter (see engine.h and rfc-cases/README.md).
 #include "harness/runner/engine.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <memory>
+#include <random>
 #include <regex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -65,6 +70,7 @@ class Interp {
         conn->Close();
         Event("close " + name);
       }
+    if (run_.status == ScriptStatus::kCompleted) ObserveEffects();
     run_.duration_ms = Ms();
     return std::move(run_);
   }
@@ -131,7 +137,160 @@ class Interp {
     }
   }
 
+  // Remembers the reverse-path of every "MAIL FROM:<...>" line sent (bounce detection).
+  void NoteSenders(const std::string& bytes) {
+    std::size_t pos = 0;
+    while (pos < bytes.size()) {
+      std::size_t nl = bytes.find('\n', pos);
+      std::string line = bytes.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      pos = nl == std::string::npos ? bytes.size() : nl + 1;
+      if (line.size() < 10) continue;
+      std::string head = line.substr(0, 10);
+      for (char& ch : head) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      if (head != "MAIL FROM:") continue;
+      std::size_t lt = line.find('<'), gt = line.find('>');
+      if (lt != std::string::npos && gt != std::string::npos && gt > lt + 1)
+        senders_.push_back(line.substr(lt + 1, gt - lt - 1));
+    }
+  }
+
+  static int64_t UnixMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+
+  static bool ContainsToken(const std::string& hay, const std::string& token) {
+    auto it = std::search(hay.begin(), hay.end(), token.begin(), token.end(), [](char a, char b) {
+      return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+    return it != hay.end();
+  }
+
+  static bool HoldsToken(const sink::Captured& c, const std::string& token) {
+    if (ContainsToken(c.mail_from, token) || ContainsToken(c.data, token) ||
+        ContainsToken(c.raw_data, token))
+      return true;
+    for (const sink::Captured::Rcpt& r : c.rcpts)
+      if (ContainsToken(r.path, token)) return true;
+    return false;
+  }
+
+  // Waits for the effect conditions (sink, bounce, mailbox) to be decided, then records
+  // the messages that hold the token as facts and as evidence in the transcript.
+  void ObserveEffects() {
+    std::vector<script::EffectRef> effects = script::EffectConditions(c_);
+    if (effects.empty()) return;
+    bool want_sink = false, want_mailbox = false;
+    std::set<std::string> users;
+    judge::Facts& f = run_.facts;
+    f.vars = vars_;
+    for (const script::EffectRef& e : effects) {
+      if (e.kind == "mailbox") {
+        want_mailbox = true;
+        users.insert(judge::MailboxUser(e.spec, f));
+      } else {
+        want_sink = true;
+      }
+    }
+    auto unsupported = [&](const std::string& why) {
+      run_.status = ScriptStatus::kUnsupported;
+      run_.message = why;
+      Event(why);
+    };
+    if (want_sink && !opt_.sink) return unsupported("the run has no capture sink (sink/bounce conditions)");
+    if (want_mailbox && !opt_.read_mailbox) return unsupported("the target's mailboxes cannot be read");
+    const std::string token = vars_["token"];
+    const int64_t end = UnixMs();
+    f.script_end_unix_ms = end;
+    int longest = 0;
+    for (const script::EffectRef& e : effects) longest = std::max(longest, judge::EffectWithinMs(e.spec));
+    Event("effects: waiting up to " + std::to_string(longest) + "ms for messages with token " + token);
+    std::size_t sink_seen = 0;
+    std::map<std::string, std::set<std::string>> mailbox_seen;
+    int64_t next_mailbox_read = 0;
+    while (true) {
+      const int64_t now = UnixMs();
+      if (want_sink) {
+        std::vector<sink::Captured> all = opt_.sink->Messages();
+        for (std::size_t i = std::min(sink_seen, all.size()); i < all.size(); ++i)
+          if (HoldsToken(all[i], token)) f.sink.push_back(judge::MakeSinkMessage(std::move(all[i]), senders_));
+        sink_seen = all.size();
+      }
+      if (want_mailbox && now >= next_mailbox_read) {
+        next_mailbox_read = now + std::max(250, opt_.poll_ms);
+        for (const std::string& u : users) {
+          std::optional<std::vector<std::string>> box = opt_.read_mailbox(u);
+          if (!box) continue;
+          for (std::string& m : *box)
+            if (ContainsToken(m, token) && mailbox_seen[u].insert(m).second)
+              f.mailboxes[u].push_back({std::move(m), now});
+        }
+      }
+      bool decided = true;
+      for (const script::EffectRef& e : effects) {
+        const int64_t deadline = end + judge::EffectWithinMs(e.spec);
+        if (now >= deadline) continue;
+        script::CountSpec cs;
+        try {
+          cs = script::ParseCountSpec(e.spec.value("count", ">=1"));
+        } catch (const std::invalid_argument&) {
+          continue;
+        }
+        const long long n = judge::EffectMatches(e.kind, e.spec, f, now);
+        // Counts only grow: past the upper bound it stays false, at the lower bound with
+        // no upper bound it stays true; otherwise only the deadline decides.
+        if (cs.hi >= 0 && n > cs.hi) continue;
+        if (cs.hi < 0 && n >= cs.lo) continue;
+        decided = false;
+      }
+      if (decided) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::max(10, opt_.poll_ms)));
+    }
+    Event("effects: " + std::to_string(f.sink.size()) + " captured message(s) with token " + token +
+          " after " + std::to_string(UnixMs() - end) + "ms");
+    for (std::size_t i = 0; i < f.sink.size(); ++i) Evidence(i, f.sink[i]);
+    for (const auto& [user, msgs] : f.mailboxes)
+      for (std::size_t i = 0; i < msgs.size(); ++i)
+        Event("mailbox " + user + "[" + std::to_string(i) + "] " + std::to_string(msgs[i].data.size()) +
+              " octets: \"" + script::EscapeBytes(std::string_view(msgs[i].data).substr(0, 1024)) +
+              (msgs[i].data.size() > 1024 ? "\"..." : "\""));
+  }
+
+  void Evidence(std::size_t i, const judge::SinkMessage& s) {
+    const sink::Captured& m = s.msg;
+    const std::string tag = "sink[" + std::to_string(i) + "] ";
+    Event(tag + (s.bounce ? "bounce" : "relay") + " at " + m.listen + " from " + m.peer_ip + " " +
+          (m.helo_verb.empty() ? "(no HELO)" : m.helo_verb + " " + script::EscapeBytes(m.helo)) + ", " +
+          std::to_string(m.received_unix_ms - run_.facts.script_end_unix_ms) + "ms after the script");
+    Event(tag + "MAIL FROM:<" + script::EscapeBytes(m.mail_from) + ">" +
+          (m.mail_params.empty() ? "" : " " + script::EscapeBytes(m.mail_params)) + " -> " +
+          std::to_string(m.mail_code));
+    for (const sink::Captured::Rcpt& r : m.rcpts)
+      Event(tag + "RCPT TO:<" + script::EscapeBytes(r.path) + ">" +
+            (r.params.empty() ? "" : " " + script::EscapeBytes(r.params)) + " -> " + std::to_string(r.code));
+    std::string anomalies;
+    for (const std::string& a : m.anomalies) anomalies += (anomalies.empty() ? "" : ",") + a;
+    Event(tag + (m.bdat ? "BDAT " : "DATA ") + std::to_string(m.raw_data.size()) + " octets on the wire, " +
+          (m.data_complete ? "complete" : "incomplete") + (m.truncated ? ", truncated" : "") +
+          (anomalies.empty() ? "" : ", anomalies " + anomalies) + ", end-of-data reply " +
+          std::to_string(m.eod_code));
+    if (!m.raw_data.empty())
+      Event(tag + "raw \"" + script::EscapeBytes(std::string_view(m.raw_data).substr(0, 1024)) +
+            (m.raw_data.size() > 1024 ? "\"..." : "\""));
+    if (s.analysis) {
+      std::string recips;
+      for (const dsn::RecipientSummary& r : dsn::Recipients(*s.analysis))
+        recips += " " + r.address + " " + r.action + " " + r.status + ";";
+      std::string viol;
+      for (const dsn::Violation& v : s.analysis->violations) viol += (viol.empty() ? "" : ",") + v.id;
+      Event(tag + "bounce format " + std::string(dsn::FormatName(s.analysis->format)) + ", violations " +
+            (viol.empty() ? "none" : viol) + (recips.empty() ? "" : ", recipients:" + recips));
+    }
+  }
+
   bool SendBytes(const std::string& bytes) {
+    NoteSenders(bytes);
     auto it = conns_.find(cur_);
     if (it != conns_.end() && it->second && !it->second->open() && it->second->eof()) {
       // The server closed the connection (RFC 5321 3.8 allows it after 421; qmail closes
@@ -346,7 +505,8 @@ class Interp {
 
   const script::Case& c_;
   Endpoint ep_;
-  const std::map<std::string, std::string>& vars_;
+  std::map<std::string, std::string> vars_;  // the caller's, with {token}
+  std::vector<std::string> senders_;         // reverse-paths of the MAIL commands sent
   EngineOptions opt_;
   Clock::time_point start_, deadline_;
   std::map<std::string, std::unique_ptr<Connection>> conns_;
@@ -359,9 +519,29 @@ class Interp {
 
 }  // namespace
 
+std::string NewToken() {
+  // "t", 4 characters fixed per process (random), then a 4-character counter: tokens of
+  // one process are distinct and of one length (none is a part of another).
+  static const char* alnum = "0123456789abcdefghijklmnopqrstuvwxyz";
+  static const std::string prefix = [] {
+    std::random_device rd;
+    uint64_t x = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+    std::string p = "t";
+    for (int i = 0; i < 4; ++i, x /= 36) p += alnum[x % 36];
+    return p;
+  }();
+  static std::atomic<uint64_t> counter{0};
+  uint64_t n = counter++ % (36ull * 36 * 36 * 36);
+  std::string t = prefix + "0000";
+  for (int i = 7; i >= 4; --i, n /= 36) t[1 + i] = alnum[n % 36];
+  return t;
+}
+
 ScriptRun RunScript(const script::Case& c, const Endpoint& ep,
                     const std::map<std::string, std::string>& vars, const EngineOptions& opt) {
-  return Interp(c, ep, vars, opt).Run();
+  std::map<std::string, std::string> v = vars;
+  v["token"] = opt.token.empty() ? NewToken() : opt.token;
+  return Interp(c, ep, v, opt).Run();
 }
 
 }  // namespace mta::runner

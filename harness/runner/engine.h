@@ -7,13 +7,16 @@
 #ifndef MTA_HARNESS_RUNNER_ENGINE_H_
 #define MTA_HARNESS_RUNNER_ENGINE_H_
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/judge/judge.h"
 #include "harness/report/run_model.h"
 #include "harness/script/case.h"
+#include "harness/sink/capture_sink.h"
 
 namespace mta::runner {
 
@@ -24,7 +27,18 @@ struct Endpoint {
 
 struct EngineOptions {
   std::string source_ip = "127.0.0.2";  // not 127.0.0.1: targets trust localhost
+  // Effect conditions ("sink", "bounce", "mailbox"): after the script the engine waits up
+  // to each condition's "within" for messages holding the execution's {token}, then puts
+  // them in facts and their evidence in the transcript. Without the observer such a case
+  // is UNSUPPORTED.
+  const sink::CaptureSink* sink = nullptr;
+  std::function<std::optional<std::vector<std::string>>(const std::string& user)> read_mailbox;
+  std::string token;   // the {token} variable; empty: NewToken()
+  int poll_ms = 100;   // effect polling interval
 };
+
+// A fresh execution token: "t" + 6 lowercase alphanumerics, unique within the process.
+std::string NewToken();
 
 enum class ScriptStatus {
   kCompleted,    // ran to the end (or stopped at a failed expectation: facts.failed)

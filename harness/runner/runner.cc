@@ -154,6 +154,9 @@ report::Run RunAll(const script::Catalogue& cat, const std::vector<Target*>& tar
     const auto vars = t->variables();
     EngineOptions eo;
     eo.source_ip = o.source_ip;
+    eo.sink = o.sink;
+    if (t->HasFacility("mailbox"))
+      eo.read_mailbox = [t](const std::string& user) { return t->ReadMailbox(user); };
     std::atomic<std::size_t> next{0};
     auto worker = [&]() {
       while (true) {
@@ -184,6 +187,13 @@ report::Run RunAll(const script::Catalogue& cat, const std::vector<Target*>& tar
         if (!lacking.empty()) {
           emit(NotRun(c, d, t->name(), "UNSUPPORTED",
                       "the target has no " + lacking + " (needs an observer)"));
+          continue;
+        }
+        bool uses_sink = false;
+        for (const script::EffectRef& e : script::EffectConditions(c))
+          if (e.kind != "mailbox") uses_sink = true;
+        if (uses_sink && !o.sink) {
+          emit(NotRun(c, d, t->name(), "UNSUPPORTED", "the run has no capture sink"));
           continue;
         }
         ScriptRun sr = RunScript(c, t->address(), vars, eo);

@@ -23,6 +23,9 @@ struct RunOptions {
   int jobs = 4;
   std::string source_ip = "127.0.0.2";
   int probe_timeout_ms = 5000;
+  // The run's capture sink (effect conditions "sink"/"bounce"); null: such cases are
+  // UNSUPPORTED.
+  const sink::CaptureSink* sink = nullptr;
 };
 
 // Cases matching the globs and tags; "slow" ones only with include_slow or --tag slow.

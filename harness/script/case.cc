@@ -102,7 +102,134 @@ void CheckFields(const json& j, const std::set<std::string>& allowed, const std:
     if (!allowed.count(it.key())) Bad(file, it.key(), "unknown field");
 }
 
+void CheckRegex(const json& v, const std::string& w) {
+  if (!v.is_string()) throw CaseError(w + ": must be a regex string");
+  std::string text = v.get<std::string>();
+  for (const std::string& var : VariableRefs(text))
+    if (!DefaultVariables().count(var)) throw CaseError(w + ": unknown variable {" + var + "}");
+  try {
+    std::regex re(Substitute(text, DefaultVariables()), std::regex::ECMAScript);
+  } catch (const std::regex_error&) {
+    throw CaseError(w + ": invalid regex");
+  }
+}
+
+void ValidateEffect(const std::string& kind, const json& spec, const std::string& where) {
+  if (!spec.is_object()) throw CaseError(where + ": must be an object");
+  static const std::set<std::string> common = {"within", "count"};
+  static const std::set<std::string> sink_keys = {
+      "kind", "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params",
+      "helo_verb", "helo", "listener", "anomaly", "complete"};
+  static const std::set<std::string> bounce_keys = {
+      "format", "violations", "violation", "field", "value_regex", "header_regex", "regex",
+      "raw_regex", "mail_from", "rcpt", "listener", "complete"};
+  static const std::set<std::string> mailbox_keys = {"user", "regex", "header_regex"};
+  static const std::set<std::string> regex_keys = {
+      "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params", "helo", "listener",
+      "value_regex"};
+  static const std::set<std::string> dsn_fields = {
+      "final-recipient", "original-recipient", "action", "status", "remote-mta",
+      "diagnostic-code", "last-attempt-date", "final-log-id", "will-retry-until",
+      "reporting-mta", "original-envelope-id", "arrival-date", "received-from-mta",
+      "dsn-gateway"};
+  const std::set<std::string>& keys =
+      kind == "sink" ? sink_keys : kind == "bounce" ? bounce_keys : mailbox_keys;
+  for (auto it = spec.begin(); it != spec.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    const std::string w = where + "." + k;
+    if (!common.count(k) && !keys.count(k)) throw CaseError(w + ": unknown " + kind + " condition key");
+    if (k == "within") {
+      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 600000)
+        throw CaseError(w + ": must be 0..600000 (ms)");
+    } else if (k == "count") {
+      if (!v.is_string()) throw CaseError(w + ": must be a string (\"0\", \">=1\", \"<=2\")");
+      try {
+        ParseCountSpec(v.get<std::string>());
+      } catch (const std::invalid_argument& e) {
+        throw CaseError(w + ": " + e.what());
+      }
+    } else if (k == "complete") {
+      if (!v.is_boolean()) throw CaseError(w + ": must be true or false");
+    } else if (regex_keys.count(k)) {
+      CheckRegex(v, w);
+    } else if (k == "kind") {
+      if (v != "any" && v != "relay" && v != "bounce") throw CaseError(w + ": must be any, relay or bounce");
+    } else if (k == "helo_verb") {
+      if (v != "EHLO" && v != "HELO" && v != "") throw CaseError(w + ": must be EHLO, HELO or \"\"");
+    } else if (k == "format") {
+      static const std::set<std::string> f = {"rfc3464", "qsbmf", "other-report", "vendor-text",
+                                              "not-a-bounce", "other"};
+      if (!v.is_string() || !f.count(v.get<std::string>()))
+        throw CaseError(w + ": must be rfc3464, qsbmf, other-report, vendor-text, not-a-bounce or other");
+    } else if (k == "violations") {
+      if (v != "none" && v != "some" && v != "errors") throw CaseError(w + ": must be none, some or errors");
+    } else if (k == "field") {
+      std::string f = v.is_string() ? v.get<std::string>() : "";
+      for (char& ch : f) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (!dsn_fields.count(f)) throw CaseError(w + ": not an RFC 3464 field (Action, Status, ...)");
+    } else if (k == "anomaly" || k == "violation" || k == "user") {
+      if (!v.is_string() || v.get<std::string>().empty()) throw CaseError(w + ": must be a non-empty string");
+      if (k == "user")
+        for (const std::string& var : VariableRefs(v.get<std::string>()))
+          if (!DefaultVariables().count(var)) throw CaseError(w + ": unknown variable {" + var + "}");
+    }
+  }
+  if (spec.contains("value_regex") && !spec.contains("field")) throw CaseError(where + ".value_regex: needs \"field\"");
+}
+
 }  // namespace
+
+CountSpec ParseCountSpec(std::string_view text) {
+  std::string_view t = text;
+  std::string op;
+  for (const char* o : {">=", "<=", ">", "<", "="})
+    if (t.substr(0, std::char_traits<char>::length(o)) == o) {
+      op = o;
+      t.remove_prefix(op.size());
+      break;
+    }
+  if (t.empty() || t.size() > 9 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    throw std::invalid_argument("bad count '" + std::string(text) + "' (N, >=N, <=N, >N, <N)");
+  long long n = std::stoll(std::string(t));
+  CountSpec c;
+  if (op.empty() || op == "=") c = {n, n};
+  else if (op == ">=") c = {n, -1};
+  else if (op == ">") c = {n + 1, -1};
+  else if (op == "<=") c = {0, n};
+  else {
+    if (n == 0) throw std::invalid_argument("bad count '" + std::string(text) + "': never holds");
+    c = {0, n - 1};
+  }
+  return c;
+}
+
+void CollectEffects(const json& c, std::vector<EffectRef>* out) {
+  if (!c.is_object()) return;
+  for (const char* k : {"sink", "bounce", "mailbox"})
+    if (c.contains(k)) out->push_back({k, c[k]});
+  for (const char* k : {"all", "any"})
+    if (c.contains(k) && c[k].is_array())
+      for (const json& s : c[k]) CollectEffects(s, out);
+  if (c.contains("not")) CollectEffects(c["not"], out);
+}
+
+std::vector<EffectRef> EffectConditions(const Case& c) {
+  std::vector<EffectRef> out;
+  for (const Rule& r : c.rules) CollectEffects(r.when, &out);
+  return out;
+}
+
+std::vector<std::string> EffectFacilities(const json& cond) {
+  std::vector<EffectRef> refs;
+  CollectEffects(cond, &refs);
+  std::vector<std::string> out;
+  for (const EffectRef& r : refs) {
+    std::string f = r.kind == "mailbox" ? "mailbox" : "sink";
+    if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+  }
+  return out;
+}
 
 std::string_view RoleName(Role r) {
   switch (r) {
@@ -185,6 +312,8 @@ void ValidateCondition(const json& c, const std::vector<std::string>& observes,
     } else if (k == "index" || k == "min" || k == "max" || k == "replies") {
       if (!has_step) throw CaseError(w + ": needs \"step\"");
       if (!v.is_number_integer()) throw CaseError(w + ": must be an integer");
+    } else if (k == "sink" || k == "bounce" || k == "mailbox") {
+      ValidateEffect(k, v, w);
     } else {
       throw CaseError(w + ": unknown condition key");
     }
@@ -280,6 +409,11 @@ Case ParseCase(const json& j, const std::string& file) {
     } catch (const CaseError& e) {
       throw CaseError(file + ": " + e.what());
     }
+    // Effect conditions need the target's observer: declared in "needs" so that targets
+    // without it give UNSUPPORTED.
+    for (const std::string& fac : EffectFacilities(r["when"]))
+      if (std::find(c.needs.begin(), c.needs.end(), fac) == c.needs.end())
+        Bad(file, f + ".when", "uses a " + fac + " condition: add \"" + fac + "\" to needs");
     rule.when = r["when"];
     c.rules.push_back(std::move(rule));
   }

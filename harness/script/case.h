@@ -105,6 +105,39 @@ bool IsJudgementVerdict(std::string_view v);  // PASS NON_STRICT FAIL INFO
 void ValidateCondition(const nlohmann::json& c, const std::vector<std::string>& observes,
                        const std::string& where);
 
+// Effect conditions: what the target did later, seen by the capture sink or in a mailbox
+// (rfc-cases/README.md "Effects"). A condition object may hold "sink", "bounce" or
+// "mailbox", each an object:
+//   {"sink": {"kind": "any"|"relay"|"bounce", "within": MS, "count": ">=1", "regex": R,
+//             "raw_regex": R, "header_regex": R, "mail_from": R, "rcpt": R, "params": R,
+//             "helo_verb": "EHLO"|"HELO"|"", "helo": R, "listener": R, "anomaly": NAME,
+//             "complete": true}}
+//   {"bounce": {"within": MS, "count": ..., "format": "rfc3464"|"qsbmf"|"other-report"|
+//               "vendor-text"|"not-a-bounce"|"other", "violations": "none"|"some"|"errors",
+//               "violation": ID, "field": "Action", "value_regex": R, "header_regex": R,
+//               "regex": R, "raw_regex": R, "mail_from": R, "rcpt": R, "listener": R,
+//               "complete": true}}
+//   {"mailbox": {"user": "{user}", "within": MS, "count": ..., "regex": R, "header_regex": R}}
+inline constexpr int kDefaultWithinMs = 20000;
+
+// "count" of an effect condition: "N" (exactly), ">=N", "<=N", ">N", "<N".
+struct CountSpec {
+  long long lo = 1;
+  long long hi = -1;  // -1: no upper bound
+  bool Matches(long long n) const { return n >= lo && (hi < 0 || n <= hi); }
+};
+CountSpec ParseCountSpec(std::string_view text);  // throws std::invalid_argument
+
+struct EffectRef {
+  std::string kind;      // "sink", "bounce", "mailbox"
+  nlohmann::json spec;
+};
+// Every effect condition in the case's rules (nested ones included), in rule order.
+std::vector<EffectRef> EffectConditions(const Case& c);
+void CollectEffects(const nlohmann::json& cond, std::vector<EffectRef>* out);
+// Facilities the effect conditions of a condition need ("sink", "mailbox").
+std::vector<std::string> EffectFacilities(const nlohmann::json& cond);
+
 Case ParseCase(const nlohmann::json& j, const std::string& file);
 Case LoadCase(const std::string& path);
 Dispute ParseDispute(const nlohmann::json& j, const std::string& file);

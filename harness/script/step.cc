@@ -181,6 +181,10 @@ const std::map<std::string, std::string>& DefaultVariables() {
       {"postmaster", "postmaster"},   {"unknown_user", "nosuchuser"},
       {"sink_domain", "sink.test"},   {"foreign_domain", "victim.test"},
       {"helo", "harness.test"},       {"target_ip", "127.0.0.10"},
+      // The standard capture sinks (harness/sink/standard.h) and the per-execution token
+      // (the engine sets a fresh one for every case x target run).
+      {"sink7_domain", "sink7.test"}, {"sinkfail_domain", "sinkfail.test"},
+      {"sinktemp_domain", "sinktemp.test"}, {"token", "t000000"},
   };
   return vars;
 }

@@ -14,7 +14,8 @@
 //   observe [N] as NAME [within MS] [linger MS]   record up to N replies, never fail
 //   sleep MS / starttls
 //   {var} in sends and regexes: local_domain, user, postmaster, unknown_user,
-//   sink_domain, foreign_domain, helo, target_ip.
+//   sink_domain, sink7_domain, sinkfail_domain, sinktemp_domain, foreign_domain, helo,
+//   target_ip, token (unique per case x target execution, e.g. "t3f9a1k").
 #ifndef MTA_HARNESS_SCRIPT_STEP_H_
 #define MTA_HARNESS_SCRIPT_STEP_H_
 

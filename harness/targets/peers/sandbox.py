@@ -13,13 +13,16 @@ Each peer runs from Debian's package unpacked by scripts/peers-fetch into a priv
 Every peer is started inside a private mount namespace (unshare -m) where /etc/hosts and
 /etc/resolv.conf are replaced by generated files: names of the fixture hosts only, and the
 harness's DNS fixture address (127.0.0.53) as the only name server, so no peer ever queries an
-outside resolver. Mail for the local domain goes to Maildirs; all other mail goes to the sink
-by static routing (no MX lookups). Each peer listens on its own loopback address.
+outside resolver. Mail for the local domain goes to Maildirs; mail for a routed domain
+(`routes`, e.g. sink7.test -> 127.0.0.21:2526) goes to that route's next hop, all other mail
+to the sink, by static routing with numeric loopback next hops (no MX lookups, never off the
+machine). Each peer listens on its own loopback address.
 
 Example:
     cfg = PeerConfig(kind="postfix", run_dir="/tmp/run1", listen=("127.0.0.11", 2525),
                      domain="local.test", users=["user", "postmaster"],
-                     sink=("127.0.0.20", 2526))
+                     sink=("127.0.0.20", 2526),
+                     routes=[("sink7.test", ("127.0.0.21", 2526))])
     with running(cfg) as info:
         print(info["banner"])      # 220 mx.local.test ESMTP Postfix (Debian/GNU)
     # stopped and cleaned here, even if the body raised
@@ -67,6 +70,8 @@ class PeerConfig:
     hostname: str | None = None          # default mx.<domain>
     relay_clients: list[str] = dataclasses.field(
         default_factory=lambda: [TRUSTED_RELAY_CLIENT])
+    # per-domain next hops (domain, (ip, port)), tried before the sink; exact domains
+    routes: list[tuple[str, tuple[str, int]]] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -79,9 +84,40 @@ class PeerConfig:
         for u in self.users:
             if not u or not all(c.isalnum() or c in "._-" for c in u) or u[0] == ".":
                 raise PeerError(f"local user name {u!r} is not a plain local part")
+        # Every next hop is numeric and on loopback: a peer can deliver nowhere else.
+        _check_next_hop("sink", self.sink)
+        self.routes = [(str(d).lower(), (str(h[0]), int(h[1]))) for d, h in self.routes]
+        seen = set()
+        for domain, hop in self.routes:
+            if not _plain_domain(domain):
+                raise PeerError(f"route domain {domain!r} is not a plain domain name")
+            if domain == self.domain.lower():
+                raise PeerError(f"route domain {domain!r} is the local domain")
+            if domain in seen:
+                raise PeerError(f"route domain {domain!r} given twice")
+            seen.add(domain)
+            _check_next_hop(f"route {domain}", hop)
         self.run_dir = str(Path(self.run_dir).resolve())
         if self.hostname is None:
             self.hostname = f"mx.{self.domain}"
+
+
+def _plain_domain(d: str) -> bool:
+    labels = d.split(".")
+    return len(d) <= 253 and all(
+        l and len(l) <= 63 and l[0] != "-" and l[-1] != "-" and
+        all(c.isascii() and (c.isalnum() or c == "-") for c in l) for l in labels)
+
+
+def _check_next_hop(what: str, hop: tuple[str, int]) -> None:
+    ip, port = hop
+    parts = ip.split(".")
+    if (len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts)
+            or parts[0] != "127"):
+        raise PeerError(f"{what}: next hop {ip!r} is not a numeric loopback address "
+                        "(127.0.0.0/8); peers never deliver off the machine")
+    if not 0 < int(port) < 65536:
+        raise PeerError(f"{what}: bad port {port!r}")
 
 
 # --- prefixes and versions ------------------------------------------------------------------
@@ -374,8 +410,10 @@ virtual_mailbox_maps = texthash:{conf}/vmailbox
 virtual_uid_maps = static:{uid}
 virtual_gid_maps = static:{gid}
 virtual_minimum_uid = {min(uid, 100)}
-# everything else goes to the sink, no DNS (static route, numeric next hop)
+# routed domains go to their next hop (transport_maps), everything else to the sink;
+# no DNS (static routes, numeric next hops)
 relayhost = [{sink_ip}]:{sink_port}
+transport_maps = {f"texthash:{conf}/transport" if cfg.routes else ""}
 smtp_dns_support_level = disabled
 smtp_host_lookup = native
 lmtp_host_lookup = native
@@ -386,6 +424,8 @@ biff = no
     _write(conf / "master.cf", POSTFIX_MASTER_CF.format(listen=f"{ip}:{port}"))
     _write(conf / "vmailbox",
            "".join(f"{u}@{cfg.domain}\t{u}/\n" for u in cfg.users))
+    _write(conf / "transport",
+           "".join(f"{d}\tsmtp:[{h}]:{p}\n" for d, (h, p) in cfg.routes))
     # meta_directory files `postfix check` looks for
     shutil.copy(p / "etc/postfix/postfix-files", conf / "postfix-files")
     for d in ("postfix-files.d", "dynamicmaps.cf.d"):
@@ -481,7 +521,7 @@ acl_check_data:
 
 begin routers
 
-# everything not local goes to the sink: static route, numeric host, no DNS
+{_exim_route_routers(cfg)}# everything else not local goes to the sink: static route, numeric host, no DNS
 to_sink:
   driver = manualroute
   domains = ! +local_domains
@@ -498,7 +538,7 @@ local_maildir_user:
 
 begin transports
 
-remote_smtp:
+{_exim_route_transports(cfg)}remote_smtp:
   driver = smtp
   port = {sink_port}
   hosts = {sink_ip}
@@ -527,6 +567,33 @@ begin rewrite
 
 begin authenticators
 """
+
+
+def _exim_route_routers(cfg: PeerConfig) -> str:
+    """One manualroute router per routed domain, each with its own transport (the port
+    and host are the transport's, as for the sink)."""
+    return "".join(f"""# routed domain {d} -> {h}:{p}
+route_{i}:
+  driver = manualroute
+  domains = {d}
+  route_list = * {h}
+  self = send
+  transport = route_{i}_smtp
+  no_more
+
+""" for i, (d, (h, p)) in enumerate(cfg.routes))
+
+
+def _exim_route_transports(cfg: PeerConfig) -> str:
+    return "".join(f"""route_{i}_smtp:
+  driver = smtp
+  port = {p}
+  hosts = {h}
+  hosts_override
+  interface = {cfg.listen[0]}
+  helo_data = {cfg.hostname}
+
+""" for i, (d, (h, p)) in enumerate(cfg.routes))
 
 
 def _exim_start(cfg: PeerConfig, run: Path) -> dict:
@@ -558,6 +625,15 @@ def _opensmtpd_config(cfg: PeerConfig, run: Path) -> None:
     ip, port = cfg.listen
     sink_ip, sink_port = cfg.sink
     relay = ", ".join(cfg.relay_clients)
+    # routed domains: their own relay action, matched before the sink for the trusted relay
+    # clients and for mail made here (bounces: "from local", the local enqueuer only)
+    route_actions = "".join(
+        f'action "route_{i}" relay host smtp://{h}:{p} src {ip} helo {cfg.hostname}\n'
+        for i, (d, (h, p)) in enumerate(cfg.routes))
+    route_matches = "".join(
+        f'match from src <relayclients> for domain "{d}" action "route_{i}"\n'
+        f'match from local for domain "{d}" action "route_{i}"\n'
+        for i, (d, (h, p)) in enumerate(cfg.routes))
     smtpd_conf = f"""\
 # Generated by harness/targets/peers/sandbox.py for a sandboxed OpenSMTPD.
 table users file:{conf}/users
@@ -567,9 +643,10 @@ listen on {ip} port {port} hostname {cfg.hostname}
 
 action "local" maildir "%{{user.directory}}" userbase <users>
 action "relay" relay host smtp://{sink_ip}:{sink_port} src {ip} helo {cfg.hostname}
-
+{route_actions}
 match from any for domain "{cfg.domain}" action "local"
-match from src <relayclients> for any action "relay"
+{route_matches}match from src <relayclients> for any action "relay"
+match from local for any action "relay"
 """
     _write(conf / "smtpd.conf", smtpd_conf, 0o644)
     # userbase: the domain's users as local users (name -> uid:gid:home), the home being
@@ -710,6 +787,7 @@ def start(cfg: PeerConfig) -> dict:
         "domain": cfg.domain,
         "users": list(cfg.users),
         "sink": f"{cfg.sink[0]}:{cfg.sink[1]}",
+        "routes": {d: f"{h}:{p}" for d, (h, p) in cfg.routes},
         "hostname": cfg.hostname,
         "relay_clients": list(cfg.relay_clients),
         "unknown_local_recipient_policy": UNKNOWN_RECIPIENT_POLICY[cfg.kind],

@@ -1,5 +1,6 @@
 """test_peers.py - each managed peer (Postfix, Exim, OpenSMTPD) starts, delivers to its
-Maildir, refuses relaying for the untrusted client, relays for the trusted one, and stops clean.
+Maildir, refuses relaying for the untrusted client, relays for the trusted one (to the sink,
+or for a routed domain to that route's next hop), and stops clean.
 
 Run as root after scripts/peers-fetch:  /usr/bin/python3 -m pytest harness/targets/peers -v
 Observed replies are written to <run dir>/observations.json and printed (pytest -s shows them).
@@ -28,6 +29,8 @@ from testsink import CaptureSink  # noqa: E402
 UNTRUSTED = sandbox.UNTRUSTED_CLIENT
 TRUSTED = sandbox.TRUSTED_RELAY_CLIENT
 SINK_IP = "127.0.0.20"
+ROUTE_IP = "127.0.0.21"
+ROUTED_DOMAIN = "routed.test"
 
 
 def _skip_reason(kind: str) -> str | None:
@@ -119,17 +122,20 @@ def peer(request):
     if reason:
         pytest.skip(reason)
     sink = CaptureSink(SINK_IP, 0).start()
+    route_sink = CaptureSink(ROUTE_IP, 0).start()
     run_dir = _run_dir()
     ip = sandbox.DEFAULT_LISTEN_IP[kind]
     cfg = sandbox.PeerConfig(kind=kind, run_dir=run_dir, listen=(ip, _free_port(ip)),
                              domain="local.test", users=["user", "postmaster"],
-                             sink=(SINK_IP, sink.port))
+                             sink=(SINK_IP, sink.port),
+                             routes=[(ROUTED_DOMAIN, (ROUTE_IP, route_sink.port))])
     try:
         with sandbox.running(cfg) as info:
-            yield {**info, "sink": sink, "cfg": cfg,
+            yield {**info, "sink": sink, "route_sink": route_sink, "cfg": cfg,
                    "obs": Observations(run_dir, kind)}
     finally:
         sink.stop()
+        route_sink.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
@@ -200,6 +206,84 @@ def test_relay_for_trusted_client_reaches_sink(peer):
     # the peer connects from its own loopback address, never 127.0.0.1
     assert m.peer[0] == peer["cfg"].listen[0]
     peer["obs"].record("relay_client_helo", m.helo)
+
+
+def test_routed_domain_reaches_its_own_next_hop(peer):
+    subject = f"routed {peer['kind']} {time.time()}"
+    rcpt = f"someone@{ROUTED_DOMAIN}"
+    _send(peer, TRUSTED, rcpt, _message(rcpt, subject))
+    m = peer["route_sink"].wait_for(lambda m: subject.encode() in m.data, timeout=30)
+    assert m is not None, "message for the routed domain did not reach its next hop"
+    assert m.rcpt_to == [f"<{rcpt}>"]
+    assert m.peer[0] == peer["cfg"].listen[0]
+    assert not [x for x in peer["sink"].messages if subject.encode() in x.data]
+    # the route is recorded in the state and only for trusted clients: untrusted is refused
+    assert sandbox.status(peer["run_dir"])["routes"] == {
+        ROUTED_DOMAIN: f"{ROUTE_IP}:{peer['route_sink'].port}"}
+    code, text = _try_rcpt(peer, UNTRUSTED, rcpt)
+    peer["obs"].record("routed_relay_denied", f"{code} {text}")
+    assert code != 250 and 400 <= code < 600, (code, text)
+
+
+def test_unrouted_domain_still_goes_to_the_sink(peer):
+    subject = f"unrouted {peer['kind']} {time.time()}"
+    _send(peer, TRUSTED, "someone@sink7.test", _message("someone@sink7.test", subject))
+    m = peer["sink"].wait_for(lambda m: subject.encode() in m.data, timeout=30)
+    assert m is not None
+    assert not [x for x in peer["route_sink"].messages if subject.encode() in x.data]
+
+
+def test_routes_must_stay_on_loopback():
+    for hop in (("10.0.0.1", 25), ("mx.example.com", 25), ("127.0.0.21", 0)):
+        with pytest.raises(sandbox.PeerError):
+            sandbox.PeerConfig(kind="exim", run_dir="/tmp/x", listen=("127.0.0.12", 2525),
+                               routes=[("sink7.test", hop)])
+    with pytest.raises(sandbox.PeerError, match="loopback"):
+        sandbox.PeerConfig(kind="exim", run_dir="/tmp/x", listen=("127.0.0.12", 2525),
+                           sink=("192.0.2.1", 25))
+    for bad in ("local.test", "bad domain", "-x.test"):
+        with pytest.raises(sandbox.PeerError):
+            sandbox.PeerConfig(kind="exim", run_dir="/tmp/x", listen=("127.0.0.12", 2525),
+                               routes=[(bad, ("127.0.0.21", 2526))])
+    cfg = sandbox.PeerConfig(kind="exim", run_dir="/tmp/x", listen=("127.0.0.12", 2525),
+                             routes=[("Sink7.Test", ("127.0.0.21", "2526"))])
+    assert cfg.routes == [("sink7.test", ("127.0.0.21", 2526))]
+
+
+@pytest.mark.parametrize("kind", sandbox.KINDS)
+def test_generated_configuration_routes(kind, tmp_path):
+    cfg = sandbox.PeerConfig(kind=kind, run_dir=str(tmp_path), listen=("127.0.0.12", 2525),
+                             sink=("127.0.0.20", 2526),
+                             routes=[("sink7.test", ("127.0.0.21", 2526)),
+                                     ("sinkfail.test", ("127.0.0.22", 2527))])
+    if kind == "exim":
+        if not sandbox.is_fetched("exim"):
+            pytest.skip("exim not prepared")
+        if os.geteuid() != 0:
+            pytest.skip("needs root (system users)")
+        text = sandbox._exim_config(cfg, tmp_path)
+        assert "domains = sink7.test\n  route_list = * 127.0.0.21" in text
+        assert "port = 2527\n  hosts = 127.0.0.22\n  hosts_override" in text
+        assert text.index("route_1:") < text.index("to_sink:")
+    elif kind == "opensmtpd":
+        if os.geteuid() != 0:
+            pytest.skip("needs root (system users)")
+        (tmp_path / "conf").mkdir()
+        sandbox._opensmtpd_config(cfg, tmp_path)
+        text = (tmp_path / "conf/smtpd.conf").read_text()
+        assert 'action "route_1" relay host smtp://127.0.0.22:2527 src 127.0.0.12' in text
+        assert 'match from src <relayclients> for domain "sink7.test" action "route_0"' in text
+        assert (text.index('for domain "sinkfail.test"') <
+                text.index('match from src <relayclients> for any action "relay"'))
+    else:
+        if not sandbox.is_fetched("postfix") or os.geteuid() != 0:
+            pytest.skip("postfix not prepared or not root")
+        (tmp_path / "conf").mkdir()
+        (tmp_path / "spool").mkdir()
+        sandbox._postfix_config(cfg, tmp_path)
+        assert "transport_maps = texthash:" in (tmp_path / "conf/main.cf").read_text()
+        assert (tmp_path / "conf/transport").read_text() == (
+            "sink7.test\tsmtp:[127.0.0.21]:2526\nsinkfail.test\tsmtp:[127.0.0.22]:2527\n")
 
 
 @pytest.mark.parametrize("kind", sandbox.KINDS)

@@ -1,0 +1,90 @@
+// managed_target.h: the common part of the targets mtaspec starts and stops itself
+// (refmta, and Postfix, Exim, OpenSMTPD through harness/targets/peers/peerctl).
+//
+// Each managed target lives in a run directory RUN_BASE/<name>.XXXXXX (mode 0755, so
+// the MTAs' unprivileged processes can work inside) holding:
+//   owner   "<pid> <start time>" of the mtaspec process that owns it
+//   kind    refmta | postfix | exim | opensmtpd
+//   ...     the target's own files (refmta's home, a peer's run dir, logs)
+// Stop() ends the target's processes and removes the directory; it is idempotent and may
+// run from the interrupt watcher while the main thread is still inside Start(). A run
+// directory whose owner is gone (mtaspec was killed) is cleaned by CleanStaleRuns, which
+// every Start() calls first.
+//
+//   ManagedOptions o;  o.run_base = "/tmp/mtaspec-targets";
+//   RefmtaTarget t("refmta", "strict", {"127.0.0.10", 2525}, o);
+//   t.Start();  ...  t.Stop();
+#ifndef MTA_HARNESS_TARGETS_MANAGED_TARGET_H_
+#define MTA_HARNESS_TARGETS_MANAGED_TARGET_H_
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/runner/target.h"
+
+namespace mta::targets {
+
+struct ManagedOptions {
+  std::string refmta;       // refmta binary; "" = $REFMTA, else "refmta" next to mtaspec
+  std::string source_root;  // source tree (for peerctl); "" = $MTASPEC_SOURCE_ROOT, else
+                            // the tree mtaspec was built from
+  std::string run_base = "/tmp/mtaspec-targets";
+  std::string source_ip = "127.0.0.2";  // where the readiness probe connects from
+  int start_timeout_ms = 30000;
+};
+
+// The refmta binary: opts.refmta, $REFMTA, or the refmta beside /proc/self/exe.
+std::string FindRefmta(const ManagedOptions& opts);
+// The source tree: opts.source_root, $MTASPEC_SOURCE_ROOT, or the compiled-in root.
+std::string FindSourceRoot(const ManagedOptions& opts);
+// {"/usr/bin/python3", "<source root>/harness/targets/peers/peerctl"}.
+std::vector<std::string> PeerctlCommand(const ManagedOptions& opts);
+// Writes "<pid> <start time>" of `pid` to `file` (0644).
+void WritePidStamp(const std::string& file, int pid);
+
+class ManagedTarget : public runner::Target {
+ public:
+  ManagedTarget(std::string name, std::string kind, runner::Endpoint ep, ManagedOptions opts);
+  ~ManagedTarget() override;
+
+  std::string name() const override { return name_; }
+  runner::Endpoint address() const override { return ep_; }
+  std::string version() const override;
+  void Start() final;  // throws std::runtime_error; cleans up after itself on failure
+  void Stop() final;   // idempotent, thread-safe
+
+  // The run directory while started ("" otherwise).
+  std::string run_dir() const;
+  const std::string& kind() const { return kind_; }
+
+ protected:
+  // Brings the target up inside run_dir (already created, owner stamped) and waits until
+  // it answers; returns its version. Throws std::runtime_error.
+  virtual std::string Launch(const std::string& run_dir) = 0;
+  // Ends the target's processes (run_dir still exists). Must not throw.
+  virtual void Halt(const std::string& run_dir) = 0;
+  // True while Stop() has not begun (Launch polls it to give up early).
+  bool Wanted() const;
+
+  const ManagedOptions& options() const { return opts_; }
+
+ private:
+  std::string name_, kind_;
+  runner::Endpoint ep_;
+  ManagedOptions opts_;
+  mutable std::mutex mu_;
+  std::mutex stop_mu_;  // serialises Stop()
+  std::string run_dir_;
+  std::string version_;
+  bool stopping_ = false;
+};
+
+// Cleans run directories under base whose owning mtaspec process is gone: ends their
+// processes (refmta by its recorded pid, peers with `peerctl stop`) and removes them.
+// Returns how many were cleaned. Never throws.
+int CleanStaleRuns(const std::string& base, const ManagedOptions& opts);
+
+}  // namespace mta::targets
+
+#endif  // MTA_HARNESS_TARGETS_MANAGED_TARGET_H_

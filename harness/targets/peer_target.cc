@@ -1,0 +1,66 @@
+// peer_target.cc: see peer_target.h.
+#include "harness/targets/peer_target.h"
+
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/targets/maildir.h"
+#include "harness/targets/process.h"
+#include "harness/targets/sink_routes.h"
+
+namespace mta::targets {
+
+PeerTarget::PeerTarget(std::string kind, runner::Endpoint ep, ManagedOptions opts)
+    : ManagedTarget(kind, kind, std::move(ep), std::move(opts)) {}
+
+PeerTarget::~PeerTarget() { Stop(); }
+
+bool PeerTarget::HasFacility(const std::string& facility) const {
+  return facility == "sink" || facility == "mailbox";
+}
+
+std::optional<std::vector<std::string>> PeerTarget::ReadMailbox(const std::string& user) {
+  std::string dir = run_dir();
+  if (dir.empty() || !SafeMailboxName(user)) return std::nullopt;
+  // sandbox.py: RUN/mail/<user>/ per listed user (owned by mtaspec-mail; root reads it).
+  return ReadMaildir(dir + "/" + kind() + "/mail/" + user);
+}
+
+std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir) const {
+  std::vector<std::string> argv = PeerctlCommand(options());
+  argv.insert(argv.end(), {"start", kind(), "--run-dir", peer_dir, "--listen",
+                           HostPort(address()), "--domain", "local.test", "--user", "user",
+                           "--user", "postmaster", "--sink", HostPort(DefaultSink()),
+                           "--hostname", "mx.local.test"});
+  for (const SinkRoute& r : SinkRoutes()) argv.insert(argv.end(), {"--route", r.Spec()});
+  return argv;
+}
+
+std::string PeerTarget::Launch(const std::string& run_dir) {
+  const std::string peer_dir = run_dir + "/" + kind();
+  std::vector<std::string> argv = StartCommand(peer_dir);
+  CommandResult r = RunCommand(argv, 180000);
+  if (r.status != 0)
+    throw std::runtime_error(name() + ": peerctl start failed (status " +
+                             std::to_string(r.status) + "): " + r.output);
+  // peerctl prints its JSON record on stdout (warnings, if any, come before it).
+  auto brace = r.output.find('{');
+  std::string version = kind();
+  try {
+    nlohmann::json j = nlohmann::json::parse(r.output.substr(brace == std::string::npos ? 0 : brace));
+    version = j.value("version", kind());
+    std::string pkg = j.value("package_version", "");
+    if (!pkg.empty()) version += " (Debian " + pkg + ")";
+  } catch (const std::exception&) {
+  }
+  return version;
+}
+
+void PeerTarget::Halt(const std::string& run_dir) {
+  std::vector<std::string> argv = PeerctlCommand(options());
+  argv.insert(argv.end(), {"stop", "--run-dir", run_dir + "/" + kind()});
+  RunCommand(argv, 60000);
+}
+
+}  // namespace mta::targets

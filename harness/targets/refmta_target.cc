@@ -1,0 +1,78 @@
+// refmta_target.cc: see refmta_target.h.
+#include "harness/targets/refmta_target.h"
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "harness/targets/maildir.h"
+#include "harness/targets/sink_routes.h"
+
+namespace mta::targets {
+
+RefmtaTarget::RefmtaTarget(std::string name, std::string profile, runner::Endpoint ep,
+                           ManagedOptions opts)
+    : ManagedTarget(std::move(name), "refmta", std::move(ep), std::move(opts)),
+      profile_(std::move(profile)) {}
+
+RefmtaTarget::~RefmtaTarget() { Stop(); }
+
+bool RefmtaTarget::HasFacility(const std::string& facility) const {
+  if (facility == "mailbox") return true;
+  if (facility == "sink") return kRefmtaSendsMail;
+  return false;
+}
+
+std::optional<std::vector<std::string>> RefmtaTarget::ReadMailbox(const std::string& user) {
+  std::string dir = run_dir();
+  if (dir.empty() || !SafeMailboxName(user)) return std::nullopt;
+  std::string lower = user;
+  // refmta keeps a user's Maildir under the lower-cased name (mta/server/home.cc).
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ReadMaildir(dir + "/home/mail/" + lower);
+}
+
+std::string RefmtaTarget::Launch(const std::string& run_dir) {
+  const std::string refmta = FindRefmta(options());
+  const std::string home = run_dir + "/home";
+  const runner::Endpoint ep = address();
+  if (!PortFree(ep))
+    throw std::runtime_error(name() + ": " + HostPort(ep) + " is already in use");
+  std::vector<std::string> init = {refmta, "init", "--home", home, "--domain", "local.test",
+                                   "--user", "user", "--user", "postmaster"};
+  if (profile_ != "strict") init.insert(init.end(), {"--profile", profile_});
+  CommandResult r = RunCommand(init, 30000);
+  if (r.status != 0)
+    throw std::runtime_error(name() + ": " + refmta + " init failed (status " +
+                             std::to_string(r.status) + "): " + r.output);
+  CommandResult v = RunCommand({refmta, "--version"}, 10000);
+  // The first line of `refmta --version`; builds without that option say so.
+  std::string version = v.status == 0 ? v.output.substr(0, v.output.find('\n')) : "";
+  if (version.empty()) version = "version unknown";
+  if (profile_ != "strict") version += ", profile " + profile_;
+  const std::string log = run_dir + "/serve.log";
+  {
+    std::lock_guard<std::mutex> lock(child_mu_);
+    if (!Wanted()) throw std::runtime_error(name() + ": stopped while starting");
+    child_ = Child::Spawn({refmta, "serve", "--home", home, "--listen", HostPort(ep),
+                           "--smarthost", HostPort(DefaultSink())},
+                          log);
+    WritePidStamp(run_dir + "/refmta.pid", child_.pid());
+  }
+  std::string err = WaitForGreeting(ep, options().source_ip, options().start_timeout_ms, [&] {
+    std::lock_guard<std::mutex> lock(child_mu_);
+    return Wanted() && child_.Alive();
+  });
+  if (!err.empty())
+    throw std::runtime_error(name() + ": refmta serve did not answer on " + HostPort(ep) + " (" +
+                             err + ")\n" + ReadFileText(log, 2000));
+  return version;
+}
+
+void RefmtaTarget::Halt(const std::string&) {
+  std::lock_guard<std::mutex> lock(child_mu_);
+  child_.Terminate(20000);
+}
+
+}  // namespace mta::targets

@@ -1,0 +1,47 @@
+// refmta_target.h: refmta as a managed target. Start() runs
+//   refmta init --home RUN/home --domain local.test --user user --user postmaster
+//               [--profile P]
+//   refmta serve --home RUN/home --listen IP:PORT --smarthost 127.0.0.20:2526
+// and waits until it greets; Stop() sends SIGTERM (refmta stops its children in order).
+// Facilities: "mailbox" (Maildir RUN/home/mail/<user>/{new,cur}); "sink" once refmta
+// sends mail out (kRefmtaSendsMail).
+//
+//   RefmtaTarget t("refmta-qmail", "qmail", {"127.0.0.14", 2525}, ManagedOptions{});
+#ifndef MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
+#define MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
+
+#include <mutex>
+#include <string>
+
+#include "harness/targets/managed_target.h"
+#include "harness/targets/process.h"
+
+namespace mta::targets {
+
+// refmta has no sending side yet: its outbound mail cannot reach a sink. Switch to true
+// when `refmta serve --smarthost` delivers.
+inline constexpr bool kRefmtaSendsMail = false;
+
+class RefmtaTarget : public ManagedTarget {
+ public:
+  // profile: "strict" (refmta init's default), "qmail", "hardened" or "interop".
+  RefmtaTarget(std::string name, std::string profile, runner::Endpoint ep, ManagedOptions opts);
+  ~RefmtaTarget() override;
+
+  bool HasFacility(const std::string& facility) const override;
+  std::optional<std::vector<std::string>> ReadMailbox(const std::string& user) override;
+  const std::string& profile() const { return profile_; }
+
+ protected:
+  std::string Launch(const std::string& run_dir) override;
+  void Halt(const std::string& run_dir) override;
+
+ private:
+  std::string profile_;
+  std::mutex child_mu_;
+  Child child_;
+};
+
+}  // namespace mta::targets
+
+#endif  // MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
