@@ -1,4 +1,4 @@
-// main.cc: refmta, the reference MTA: init, serve, queue, check-config, mbox2maildir.
+// main.cc: refmta, the reference MTA: init, serve, queue, flush, check-config, mbox2maildir.
 //
 // Exit statuses: 0 success; 1 a problem was found or an operation failed (check-config
 // problems, I/O errors, a server child that died); 2 usage or bad input (unknown option,
@@ -7,9 +7,11 @@
 //   refmta init --home /srv/mta --domain example.org --user joe --profile qmail
 //   refmta serve --home /srv/mta --listen 127.0.0.1:2525 --set idle_timeout=600
 //   refmta queue --home /srv/mta
+//   refmta flush --home /srv/mta      (every pending recipient is tried now)
 //   refmta check-config --home /srv/mta
 //   refmta mbox2maildir /var/mail/joe /home/joe/Maildir
 #include <CLI/CLI.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -63,6 +65,10 @@ int main(int argc, char** argv) {
   auto* q = app.add_subcommand("queue", "list the queued messages");
   q->add_option("--home", home, "home directory (DIR)")->required();
 
+  auto* flush = app.add_subcommand(
+      "flush", "try every queued recipient now (SIGALRM to the queue process, as qmail-send)");
+  flush->add_option("--home", home, "home directory (DIR)")->required();
+
   auto* check = app.add_subcommand("check-config", "report configuration problems or \"ok\"");
   check->add_option("--home", home, "home directory (DIR)")->required();
   check->add_option("--set", sets, "KEY=VALUE override to check with");
@@ -106,6 +112,18 @@ int main(int argc, char** argv) {
     auto out = server::ListQueue(home);
     if (!out.ok()) return Fail(1, out.status().ToString());
     std::cout << *out;
+    return 0;
+  }
+  if (*flush) {
+    // The queue process re-reads the test clock (REFMTA_CLOCK_OFFSET_FILE) and makes every
+    // pending recipient due now (Scheduler::Flush).
+    std::string text;
+    if (!io::ReadFileToString(server::RunDir(home) + "/queue.pid", &text).ok())
+      return Fail(1, "no queue process running under " + home);
+    long pid = std::strtol(text.c_str(), nullptr, 10);
+    if (pid <= 1 || kill(static_cast<pid_t>(pid), SIGALRM) != 0)
+      return Fail(1, "cannot signal the queue process " + std::to_string(pid));
+    std::cout << "flush requested (queue process " << pid << ")\n";
     return 0;
   }
   if (*check) {

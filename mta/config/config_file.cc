@@ -262,6 +262,31 @@ std::vector<KeyDescriptor> BuildTable() {
   t.push_back(StringKey("smarthost", kRelay, &Settings::smarthost,
                         "host:port for all remote mail; empty = deliver by MX"));
   t.push_back(ListKey("listen", kRelay, &Settings::listen, "addresses to listen on (ip:port)"));
+  t.push_back(ListKey("qmtp_listen", kRelay, &Settings::qmtp_listen,
+                      "QMTP listeners (ip:port, usually 209); empty = no QMTP"));
+  t.push_back(ListKey("qmqp_listen", kRelay, &Settings::qmqp_listen,
+                      "QMQP listeners (ip:port, usually 628); empty = no QMQP"));
+  {
+    KeyDescriptor d{"qmqp_clients", kRelay, KeyType::kList, {}, "", "",
+                    "networks allowed to submit by QMQP (which relays anywhere); empty = none",
+                    {}, {}};
+    d.set = [](Settings* s, std::string_view v, std::string* err) {
+      std::vector<Cidr> nets;
+      for (const std::string& item : SplitList(v)) {
+        auto c = ParseCidr(item);
+        if (!c) { *err = "bad network '" + item + "'"; return false; }
+        nets.push_back(*c);
+      }
+      s->qmqp_clients = std::move(nets);
+      return true;
+    };
+    d.get = [](const Settings& s) {
+      std::vector<std::string> v;
+      for (const Cidr& c : s.qmqp_clients) v.push_back(FormatCidr(c));
+      return JoinList(v);
+    };
+    t.push_back(std::move(d));
+  }
   t.push_back(StringKey("queue_dir", kRelay, &Settings::queue_dir, "queue directory"));
   t.push_back(StringKey("tls_cert", kRelay, &Settings::tls_cert,
                         "PEM certificate chain; STARTTLS is off unless cert and key are set"));

@@ -170,6 +170,28 @@ void AddSendingKeys(std::vector<KeyDescriptor>* t) {
     d.get = [](const Settings& s) { return s.dns_server; };
     t->push_back(std::move(d));
   }
+  {
+    KeyDescriptor d{"qmtp_routes", kC, KeyType::kList, {}, "", "",
+                    "domain=host[:port] pairs delivered by QMTP (port 209) instead of SMTP",
+                    {}, {}};
+    d.set = [](Settings* s, std::string_view v, std::string* err) {
+      std::vector<std::string> items = SplitList(v);
+      for (const std::string& item : items) {
+        auto eq = item.find('=');
+        std::string host;
+        std::uint16_t port;
+        if (eq == std::string::npos || eq == 0 ||
+            !ParseHostPort(std::string_view(item).substr(eq + 1), &host, &port, 209)) {
+          *err = "bad qmtp_routes entry '" + item + "' (domain=host[:port])";
+          return false;
+        }
+      }
+      s->qmtp_routes = std::move(items);
+      return true;
+    };
+    d.get = [](const Settings& s) { return JoinList(s.qmtp_routes); };
+    t->push_back(std::move(d));
+  }
   t->push_back(StringKey("remote_user", kC, &Settings::remote_user,
                          "uid of the remote-delivery process (no queue, no mailbox access)"));
 }

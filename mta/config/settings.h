@@ -112,8 +112,14 @@ struct Settings {
   std::vector<Cidr> trusted_networks;
   std::vector<std::string> relay_domains;
   std::string smarthost;  // "host:port", "" = deliver by MX
+  // QMTP routes for the remote channel: "domain=host:port" (port 209 by default); a
+  // listed domain is delivered by QMTP instead of SMTP.
+  std::vector<std::string> qmtp_routes;
 
   std::vector<std::string> listen = {"0.0.0.0:25", "[::]:25"};
+  std::vector<std::string> qmtp_listen;  // QMTP listeners (ip:port, usually 209); none = off
+  std::vector<std::string> qmqp_listen;  // QMQP listeners (ip:port, usually 628); none = off
+  std::vector<Cidr> qmqp_clients;        // who may submit by QMQP (it relays anywhere)
   std::string queue_dir = "/var/spool/refmta";
 
   // Limits.

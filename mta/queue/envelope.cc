@@ -75,6 +75,10 @@ std::string SerializeEnvelope(const Envelope& e) {
     Put(&out, "next", std::to_string(r.next_attempt));
     Put(&out, "notify", r.notify);
     Put(&out, "orcpt", r.orcpt);
+    if (!r.status.empty()) Put(&out, "status", r.status);
+    if (!r.remote_mta.empty()) Put(&out, "mta", r.remote_mta);
+    if (r.relayed) Put(&out, "relayed", "1");
+    if (r.report_due) Put(&out, "report", "due");
   }
   Put(&out, "end", "");
   return out;
@@ -111,6 +115,16 @@ std::optional<Envelope> ParseEnvelope(std::string_view in) {
         r->notify = v;
       } else if (key == "orcpt") {
         r->orcpt = v;
+      } else if (key == "status") {
+        r->status = v;
+      } else if (key == "mta") {
+        r->remote_mta = v;
+      } else if (key == "relayed") {
+        if (v != "1") return std::nullopt;
+        r->relayed = true;
+      } else if (key == "report") {
+        if (v != "due") return std::nullopt;
+        r->report_due = true;
       } else {
         return std::nullopt;
       }

@@ -14,7 +14,10 @@
 //
 // Message keys: id time sender ret envid ip helo proto. "rcpt" starts a recipient; the
 // keys after it until the next "rcpt" describe it: state (pending|delivered|failed),
-// error, attempts, next, notify, orcpt. Unknown keys are an error (no silent loss).
+// error, attempts, next, notify, orcpt, and, written only when set: status (RFC 3463 code
+// of the last result), mta (the remote MTA that gave it), relayed ("1": delivered to a peer
+// without DSN, RFC 3461 5.2.2), report ("due": a notification for this recipient's final
+// state is owed and not yet queued). Unknown keys are an error (no silent loss).
 //
 //   Envelope e;  e.sender = "a@example.org";  e.recipients.push_back({.address = "b@x"});
 //   std::string text = SerializeEnvelope(e);
@@ -41,6 +44,13 @@ struct Recipient {
   int64_t next_attempt = 0;  // unix seconds; 0 = as soon as possible
   std::string notify;        // RFC 3461 NOTIFY value as given ("" = absent)
   std::string orcpt;         // RFC 3461 ORCPT value as given ("" = absent)
+  std::string status;        // RFC 3463 x.y.z of the last result ("" = none)
+  std::string remote_mta;    // host that gave the last result ("" = local)
+  bool relayed = false;      // RFC 3461 5.2.2(b): delivered to a peer without DSN
+  // A notification (failure, or success for NOTIFY=SUCCESS) for this recipient's final
+  // state is owed and not yet committed to the queue. Set in the same envelope write that
+  // records the final state; cleared once the notification is committed.
+  bool report_due = false;
   bool operator==(const Recipient&) const = default;
 };
 

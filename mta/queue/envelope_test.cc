@@ -18,9 +18,9 @@ Envelope Sample() {
   e.helo = "client.example";
   e.protocol = "ESMTP";
   e.recipients.push_back({"b@example.net", RcptState::kPending, "", 0, 0, "SUCCESS,FAILURE",
-                          "rfc822;b@example.net"});
+                          "rfc822;b@example.net", "", "", false, false});
   e.recipients.push_back({"c@example.net", RcptState::kFailed, "550 5.1.1 no\nsuch", 3,
-                          1700003600, "", ""});
+                          1700003600, "", "", "", "", false, false});
   return e;
 }
 
@@ -66,6 +66,30 @@ TEST(Envelope, RejectsMalformed) {
   EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\nsender 99999999999999999999:\n").has_value());
 }
 
+TEST(Envelope, NotificationFieldsRoundTripAndAreOptional) {
+  Envelope e;
+  e.sender = "s@x";
+  Recipient r;
+  r.address = "a@y";
+  r.state = RcptState::kFailed;
+  r.status = "5.1.1";
+  r.remote_mta = "mx.y";
+  r.relayed = true;
+  r.report_due = true;
+  e.recipients.push_back(r);
+  std::string text = SerializeEnvelope(e);
+  EXPECT_NE(text.find("status 5:5.1.1\nmta 4:mx.y\nrelayed 1:1\nreport 3:due\n"), std::string::npos);
+  auto back = ParseEnvelope(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, e);
+  // Unset fields are not written: envelopes without them read as before.
+  e.recipients[0] = Recipient{};
+  e.recipients[0].address = "a@y";
+  EXPECT_EQ(SerializeEnvelope(e).find("report"), std::string::npos);
+  EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\nrcpt 1:a\nreport 4:done\nend 0:\n").has_value());
+  EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\nrcpt 1:a\nrelayed 1:0\nend 0:\n").has_value());
+}
+
 RC_GTEST_PROP(EnvelopeProp, RoundTrip,
               (const std::string& sender, const std::vector<std::string>& rcpts,
                const std::string& err, uint32_t attempts, int64_t next, int64_t t)) {
@@ -73,7 +97,7 @@ RC_GTEST_PROP(EnvelopeProp, RoundTrip,
   e.sender = sender;
   e.arrival_time = t;
   for (const auto& r : rcpts)
-    e.recipients.push_back({r, RcptState::kFailed, err, attempts, next, err, r});
+    e.recipients.push_back({r, RcptState::kFailed, err, attempts, next, err, r, err, r, false, false});
   auto back = ParseEnvelope(SerializeEnvelope(e));
   RC_ASSERT(back.has_value());
   RC_ASSERT(*back == e);

@@ -309,7 +309,7 @@ Result<std::string> QueueStore::LoadMessage(std::string_view id) const {
   return bytes;
 }
 
-Status QueueStore::UpdateEnvelope(std::string_view id_view, const Envelope& env) {
+Status QueueStore::UpdateEnvelope(std::string_view id_view, const Envelope& env, bool durable) {
   if (!IsValidQueueId(id_view)) return Status::Invalid("bad queue id");
   std::string id(id_view);
   if (!io::PathExists(Dir("env/") + id)) return Status::Errno(ENOENT, "update " + id);
@@ -337,14 +337,16 @@ Status QueueStore::UpdateEnvelope(std::string_view id_view, const Envelope& env)
       return s;
     }
     if (linked) AddPooled(keep);
-    // No fsync of env/: after a crash env/id is the old or the new envelope, both complete.
-    return Status::Ok();
+    // Without `durable`, no fsync of env/: after a crash env/id is the old or the new
+    // envelope, both complete.
+    return durable ? io::FsyncDir(Dir("env")) : Status::Ok();
   }
   std::string tmp = Dir("tmp/") + id + ".upd";
   ::unlink(tmp.c_str());  // a leftover from an interrupted update
   Status s = WriteNewFile(tmp, bytes);
   if (s.ok()) s = Rename(tmp, env_path);
   if (!s.ok()) ::unlink(tmp.c_str());
+  if (s.ok() && durable) s = io::FsyncDir(Dir("env"));
   return s;
 }
 

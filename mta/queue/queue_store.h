@@ -35,7 +35,7 @@
 //      Recover) or a complete S4 message that was never acknowledged (allowed: the client
 //      retries; no acknowledged message is lost).
 // Update:   S4 -> S4: write tmp/id.upd, fsync it, rename over env/id. Not followed by an
-//           fsync of env/: after a crash env/id is the old or the new envelope, both
+//           fsync of env/ (unless asked: UpdateEnvelope(..., durable=true)): after a crash env/id is the old or the new envelope, both
 //           complete. The only update the scheduler makes is progress (delivered or failed
 //           recipients, errors); losing it repeats deliveries, which the keyed Maildir
 //           delivery turns into no-ops.
@@ -139,8 +139,9 @@ class QueueStore {
   Result<std::string> LoadMessage(std::string_view id) const;
   std::string MessagePath(std::string_view id) const;
   // Atomically replaces the envelope of a committed message (S4 -> S4). The new bytes are
-  // durable before the rename; the rename itself is not made durable (see the table).
-  Status UpdateEnvelope(std::string_view id, const Envelope& env);
+  // durable before the rename; the rename itself is made durable (fsync of env/) only when
+  // `durable` (results that cannot be repeated safely: remote deliveries, notifications).
+  Status UpdateEnvelope(std::string_view id, const Envelope& env, bool durable = false);
   // Removes a message: envelope first (durably), then the message.
   Status Remove(std::string_view id);
   // Removes several: every envelope, one fsync of env/, then every message. Missing ids are

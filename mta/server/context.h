@@ -8,6 +8,7 @@
 //   lspawn -> queue 'R' [request id, "ok" | "dup" | "temp" | "perm", text]
 //   lspawn <-> its delivery workers: the same 'D' (with the fd) and 'R' records; lspawn
 //                        forwards each 'R' to the queue unchanged
+//   queue <-> remote 'T' / 'U' (SOCK_SEQPACKET; sending.h)
 // A process that receives a malformed record treats its peer as broken and exits; the
 // master then stops the whole server.
 #ifndef MTA_SERVER_CONTEXT_H_
@@ -38,6 +39,8 @@ struct ServerContext {
   bool root = false;                             // started as root: drop privileges
   Ids smtpd_ids, queue_ids, mail_ids;
   std::vector<int> listen_fds;                   // bound, listening (smtpd)
+  std::vector<int> qmtp_listen_fds;              // QMTP listeners (smtpd), qmtp_listen
+  std::vector<int> qmqp_listen_fds;              // QMQP listeners (smtpd), qmqp_listen
   std::string tls_cert_pem, tls_key_pem;         // read before privileges are dropped
 };
 
@@ -49,7 +52,8 @@ inline std::size_t MaxSubmitRecord(const config::Settings& s) {
 
 // Process bodies (each returns the process exit status).
 int RunSmtpd(ServerContext& ctx, int queue_fd);
-int RunQueue(ServerContext& ctx, int smtpd_fd, int lspawn_fd);
+int RunQueue(ServerContext& ctx, int smtpd_fd, int lspawn_fd, int remote_fd);
+int RunRemote(ServerContext& ctx, int queue_fd);
 int RunLspawn(ServerContext& ctx, int queue_fd);
 
 }  // namespace mta::server

@@ -155,6 +155,22 @@ std::vector<std::string> CheckHome(const std::string& home, const config::Settin
         s.remote_user == "root")
       problems.push_back("remote_user must differ from queue_user, mail_user and root");
   }
+  // QMTP / QMQP listeners and QMTP routes (smtpd.cc, remote.cc).
+  for (const auto* list : {&s.qmtp_listen, &s.qmqp_listen})
+    for (const std::string& addr : *list) {
+      std::string host;
+      std::uint16_t port = 0;
+      if (addr.find(':') == std::string::npos || !config::ParseHostPort(addr, &host, &port, 0) || port == 0)
+        problems.push_back("bad listen address " + addr + " (ip:port)");
+    }
+  if (!s.qmqp_listen.empty() && s.qmqp_clients.empty())
+    problems.push_back("qmqp_listen is set but qmqp_clients is empty: every QMQP client is refused");
+  for (const std::string& r : s.qmtp_routes) {
+    std::string domain = local::AsciiLower(r.substr(0, r.find('=')));
+    bool local = domain == local::AsciiLower(s.hostname);
+    for (const std::string& d : s.local_domains) local = local || local::AsciiLower(d) == domain;
+    if (local) problems.push_back("qmtp_routes names the local domain " + domain);
+  }
   if (s.tls_configured()) {
     for (const std::string& p : {s.tls_cert, s.tls_key})
       if (access(p.c_str(), R_OK) != 0) problems.push_back("cannot read " + p);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -19,11 +20,17 @@
 #include "mta/dns/config.h"
 #include "mta/dns/route.h"
 #include "mta/dns/stub_resolver.h"
+#include "mta/qmtp/deliver.h"
 #include "mta/server/log.h"
 #include "mta/server/process.h"
 
 namespace mta::server {
 namespace {
+
+std::string local_lower(std::string v) {
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v;
+}
 
 bool IsIp(const std::string& h) {
   unsigned char buf[16];
@@ -72,6 +79,45 @@ RemoteRcptResult FromRcpt(const client::RcptResult& r, const std::string& host) 
 }
 
 }  // namespace
+
+bool QmtpRouteFor(std::string_view domain, const config::Settings& s, std::string* host,
+                  std::uint16_t* port) {
+  for (const std::string& item : s.qmtp_routes) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    std::string d = local_lower(item.substr(0, eq));
+    if (d != local_lower(std::string(domain))) continue;
+    return config::ParseHostPort(std::string_view(item).substr(eq + 1), host, port, 209);
+  }
+  return false;
+}
+
+std::vector<RemoteRcptResult> DeliverQmtp(const RemoteJob& job, const std::string& message,
+                                          const std::vector<Hop>& hops) {
+  qmtp::OutgoingMessage m;
+  m.sender = job.sender;
+  for (const RemoteRecipient& r : job.rcpts) m.recipients.push_back(r.address);
+  m.data = message;
+  std::vector<RemoteRcptResult> out(job.rcpts.size());
+  for (RemoteRcptResult& r : out) r.diagnostic = "no address to try";
+  for (const Hop& h : hops) {
+    std::vector<qmtp::RecipientResult> rr = qmtp::QmtpDeliver(h.ip, h.port, {}, m);
+    bool any_answer = false;
+    std::string mta = h.host == h.ip ? "[" + h.ip + "]" : h.host;
+    for (size_t i = 0; i < out.size() && i < rr.size(); ++i) {
+      // QMTP 2: K = accepted, Z = temporary, D = permanent; no response = temporary.
+      out[i].status = rr[i].outcome == qmtp::Outcome::kDelivered   ? "ok"
+                      : rr[i].outcome == qmtp::Outcome::kPermanent ? "perm"
+                                                                   : "temp";
+      out[i].enhanced = out[i].status == "ok" ? "2.0.0" : out[i].status == "perm" ? "5.0.0" : "4.0.0";
+      out[i].remote_mta = mta;
+      out[i].diagnostic = rr[i].text;
+      any_answer = any_answer || out[i].status != "temp";
+    }
+    if (any_answer) break;
+  }
+  return out;
+}
 
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp) {
@@ -170,11 +216,20 @@ void RunChild(int queue_fd, const RemoteJob& job, int msg_fd, const config::Sett
     std::string error;
     bool temp = true;
     std::string domain = sched::DestinationOf(job.rcpts.empty() ? "" : job.rcpts[0].address);
-    std::vector<Hop> hops = RouteDomain(domain, s, &error, &temp);
-    if (hops.empty()) {
+    std::string qhost;
+    std::uint16_t qport = 209;
+    bool by_qmtp = QmtpRouteFor(domain, s, &qhost, &qport);
+    std::vector<Hop> hops = by_qmtp ? Lookup(qhost, qport, &error, &temp)
+                                    : RouteDomain(domain, s, &error, &temp);
+    if (by_qmtp && !hops.empty()) {
+      results = DeliverQmtp(job, message, hops);
+    } else if (hops.empty()) {
+      // RFC 7505 4.2: a domain with a null MX gets 5.1.10; RFC 3463: 5.1.2 bad
+      // destination system; 4.4.3 directory server failure.
+      const char* code = temp ? "4.4.3"
+                         : error.find(": null-mx") != std::string::npos ? "5.1.10" : "5.1.2";
       results.assign(job.rcpts.size(),
-                     RemoteRcptResult{temp ? "temp" : "perm", 0, temp ? "4.4.3" : "5.1.2", "",
-                                      error, false});
+                     RemoteRcptResult{temp ? "temp" : "perm", 0, code, "", error, false});
     } else {
       results = DeliverRemote(job, std::move(message), hops, s);
     }

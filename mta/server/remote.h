@@ -37,6 +37,13 @@ struct Hop {
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp);
 
+// The QMTP route of `domain` from qmtp_routes ("domain=host[:port]", port 209), if any.
+bool QmtpRouteFor(std::string_view domain, const config::Settings& s, std::string* host,
+                  std::uint16_t* port);
+// Delivers `job` by QMTP to the first of `hops` that answers (each recipient K/Z/D).
+std::vector<RemoteRcptResult> DeliverQmtp(const RemoteJob& job, const std::string& message,
+                                          const std::vector<Hop>& hops);
+
 // Delivers `job` (all recipients at one destination) to the first hop that takes the
 // transaction; `message` is the stored form. One result per job recipient.
 std::vector<RemoteRcptResult> DeliverRemote(const RemoteJob& job, std::string message,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "mta/client/testing/script_server.h"
+#include "mta/config/config_file.h"
 #include "mta/io/record.h"
 #include "mta/server/remote.h"
 #include "mta/server/sending.h"
@@ -229,6 +230,29 @@ TEST(RemoteDelivery, TlsClientRequiredWithoutStarttlsIsTemporary) {
   got = srv2.Wait();
   EXPECT_EQ(r[0].status, "ok");
   for (const std::string& c : got.commands) EXPECT_NE(c, "STARTTLS");
+}
+
+TEST(RemoteDelivery, QmtpRoutesPerDomain) {
+  config::Settings s = Strict();
+  std::string err;
+  ASSERT_TRUE(config::ApplySet(&s, "qmtp_routes=Q.test=127.0.0.5, r.test=[::1]:2209", &err)) << err;
+  std::string host;
+  std::uint16_t port = 0;
+  ASSERT_TRUE(QmtpRouteFor("q.TEST", s, &host, &port));
+  EXPECT_EQ(host, "127.0.0.5");
+  EXPECT_EQ(port, 209);  // QMTP's port when none is given
+  ASSERT_TRUE(QmtpRouteFor("r.test", s, &host, &port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 2209);
+  EXPECT_FALSE(QmtpRouteFor("sub.q.test", s, &host, &port));
+  EXPECT_FALSE(config::ApplySet(&s, "qmtp_routes=nodomain", &err));
+  EXPECT_FALSE(config::ApplySet(&s, "qmtp_routes=x.test=h:0", &err));
+  // Nothing listening: every recipient is a temporary failure (QMTP 2: no response).
+  RemoteJob j = Job({"a@q.test", "b@q.test"});
+  auto r = DeliverQmtp(j, kMsg, {{"127.0.0.1", "127.0.0.1", 1}});
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].status, "temp");
+  EXPECT_EQ(r[1].status, "temp");
 }
 
 TEST(RemoteDelivery, RouteBySmarthost) {

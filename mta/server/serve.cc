@@ -14,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <tuple>
 
 #include "mta/config/config_file.h"
 #include "mta/io/file.h"
@@ -155,11 +156,15 @@ int Serve(const ServeOptions& opts) {
   }
   if (ctx.root) {
     auto s = LookupIds(ctx.settings.smtpd_user), q = LookupIds(ctx.settings.queue_user),
-         m = LookupIds(ctx.settings.mail_user);
-    if (!s.ok() || !q.ok() || !m.ok()) {
+         m = LookupIds(ctx.settings.mail_user), r = LookupIds(ctx.settings.remote_user);
+    if (!s.ok() || !q.ok() || !m.ok() || !r.ok()) {
       Log("system users missing (", ctx.settings.smtpd_user, ", ", ctx.settings.queue_user, ", ",
-          ctx.settings.mail_user, ")");
+          ctx.settings.mail_user, ", ", ctx.settings.remote_user, ")");
       return 1;
+    }
+    if (r->uid == 0 || r->uid == q->uid || r->uid == m->uid) {
+      Log("remote_user must be an unprivileged uid distinct from queue_user and mail_user");
+      return 2;
     }
     ctx.smtpd_ids = *s;
     ctx.queue_ids = *q;
@@ -193,9 +198,24 @@ int Serve(const ServeOptions& opts) {
     ctx.listen_fds.push_back(fd);
     Log("listening on ", addr);
   }
-  int sq[2], ql[2];
+  for (auto [addrs, fds, name] :
+       {std::tuple{&ctx.settings.qmtp_listen, &ctx.qmtp_listen_fds, "QMTP"},
+        std::tuple{&ctx.settings.qmqp_listen, &ctx.qmqp_listen_fds, "QMQP"}}) {
+    for (const std::string& addr : *addrs) {
+      std::string err;
+      int fd = BindListener(addr, &err);
+      if (fd < 0) {
+        Log(err);
+        return 1;
+      }
+      fds->push_back(fd);
+      Log("listening on ", addr, " (", name, ")");
+    }
+  }
+  int sq[2], ql[2], qr[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sq) != 0 ||
-      socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ql) != 0) {
+      socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ql) != 0 ||
+      socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, qr) != 0) {
     Log("socketpair: ", strerror(errno));
     return 1;
   }
@@ -208,7 +228,12 @@ int Serve(const ServeOptions& opts) {
   sigprocmask(SIG_BLOCK, &set, &old);
   tzset();
 
-  Child lspawn{"lspawn"}, queue{"queue"}, smtpd{"smtpd"};
+  Child lspawn{"lspawn"}, remote{"remote"}, queue{"queue"}, smtpd{"smtpd"};
+  auto close_listeners = [&] {
+    for (int fd : ctx.listen_fds) close(fd);
+    for (int fd : ctx.qmtp_listen_fds) close(fd);
+    for (int fd : ctx.qmqp_listen_fds) close(fd);
+  };
   auto start = [&](Child& c, auto body) {
     pid_t pid = fork();
     if (pid < 0) return false;
@@ -226,17 +251,31 @@ int Serve(const ServeOptions& opts) {
     close(sq[0]);
     close(sq[1]);
     close(ql[0]);
-    for (int fd : ctx.listen_fds) close(fd);
+    close(qr[0]);
+    close(qr[1]);
+    close_listeners();
     if (chdir(home.c_str()) != 0) {
       Log("chdir ", home, ": ", strerror(errno));
       return 1;
     }
     return RunLspawn(ctx, ql[1]);
   });
+  // refmta-remote: drops to remote_user itself (RunRemote); no queue, no mailboxes.
+  ok = ok && start(remote, [&] {
+    close(sq[0]);
+    close(sq[1]);
+    close(ql[0]);
+    close(ql[1]);
+    close(qr[0]);
+    close_listeners();
+    if (chdir("/") != 0) return 1;
+    return RunRemote(ctx, qr[1]);
+  });
   ok = ok && start(queue, [&] {
     close(sq[0]);
     close(ql[1]);
-    for (int fd : ctx.listen_fds) close(fd);
+    close(qr[1]);
+    close_listeners();
     // Paths are resolved from DIR (opened while root), so DIR's parents need not be
     // searchable by the queue uid.
     if (chdir(home.c_str()) != 0) {
@@ -248,12 +287,14 @@ int Serve(const ServeOptions& opts) {
       return 1;
     }
     DieWithParent();
-    return RunQueue(ctx, sq[1], ql[0]);
+    return RunQueue(ctx, sq[1], ql[0], qr[0]);
   });
   ok = ok && start(smtpd, [&] {
     close(sq[1]);
     close(ql[0]);
     close(ql[1]);
+    close(qr[0]);
+    close(qr[1]);
     if (ctx.root) {
       std::string jail = RunDir(home) + "/empty";
       if (chroot(jail.c_str()) != 0 || chdir("/") != 0) {
@@ -272,17 +313,20 @@ int Serve(const ServeOptions& opts) {
   close(sq[1]);
   close(ql[0]);
   close(ql[1]);
-  for (int fd : ctx.listen_fds) close(fd);
+  close(qr[0]);
+  close(qr[1]);
+  close_listeners();
   if (!ok) {
     Log("fork: ", strerror(errno));
-    for (Child* c : {&lspawn, &queue, &smtpd})
+    for (Child* c : {&lspawn, &remote, &queue, &smtpd})
       if (c->pid > 0) kill(c->pid, SIGKILL);
     return 1;
   }
   Log("started: smtpd ", smtpd.pid, ", queue ", queue.pid, ", lspawn ", lspawn.pid,
-      " (fd limit ", nofile, ")");
+      ", remote ", remote.pid, " (fd limit ", nofile, ")");
 
-  std::map<pid_t, Child*> by_pid = {{smtpd.pid, &smtpd}, {queue.pid, &queue}, {lspawn.pid, &lspawn}};
+  std::map<pid_t, Child*> by_pid = {{smtpd.pid, &smtpd}, {queue.pid, &queue},
+                                    {lspawn.pid, &lspawn}, {remote.pid, &remote}};
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   int exit_status = 0;
   for (bool running = true; running;) {
@@ -313,7 +357,7 @@ int Serve(const ServeOptions& opts) {
     }
   }
   // Ordered stop: no new mail first, then the queue, then delivery.
-  for (Child* c : {&smtpd, &queue, &lspawn}) {
+  for (Child* c : {&smtpd, &queue, &remote, &lspawn}) {
     if (!c->exited) kill(c->pid, SIGTERM);
     WaitChild(by_pid, *c, 20);
     io::RemoveIfExists(RunDir(home) + "/" + c->role + ".pid");

@@ -6,6 +6,11 @@
 // input, message size) plus an output buffer that stops reading above kOutHighWater.
 // RFC 5321 4.5.3.2.7: idle timeout (>= 5 minutes by default). RFC 3207: STARTTLS through
 // OpenSSL memory BIOs, so TLS bytes and plaintext take the same path through the loop.
+// QMTP and QMQP listeners (qmtp_listen, qmqp_listen) share the loop: such a connection holds
+// a qmtp::QmtpServerSession (relay rules as SMTP: local domains, trusted_networks,
+// relay_domains) or a qmtp::QmqpServerSession (relays anywhere: only qmqp_clients may
+// connect, others are closed at once); no greeting; submissions become the same 'S'
+// records; on an idle timeout the connection is just closed.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
@@ -24,6 +29,10 @@
 #include <unordered_map>
 
 #include "mta/io/record.h"
+#include "mta/lib/qmtp/policy.h"
+#include "mta/lib/qmtp/qmqp_server.h"
+#include "mta/lib/qmtp/qmtp_server.h"
+#include "mta/qmtp/queue_envelope.h"
 #include "mta/queue/envelope.h"
 #include "mta/server/context.h"
 #include "mta/server/log.h"
@@ -70,13 +79,33 @@ queue::Envelope ToQueueEnvelope(const smtpd::Envelope& e) {
   return q;
 }
 
+enum class ListenKind { kSmtp, kQmtp, kQmqp };
+
+// A QMTP or QMQP session with the calls the loop makes.
+struct QSession {
+  std::unique_ptr<qmtp::Policy> policy;
+  std::unique_ptr<qmtp::QmtpServerSession> qmtp;
+  std::unique_ptr<qmtp::QmqpServerSession> qmqp;
+  uint64_t accepted = 0;
+  void Feed(std::string_view b) { qmtp ? qmtp->Feed(b) : qmqp->Feed(b); }
+  void PeerClosed() { qmtp ? qmtp->PeerClosed() : qmqp->PeerClosed(); }
+  std::optional<qmtp::Submission> TakeSubmission() {
+    return qmtp ? qmtp->TakeSubmission() : qmqp->TakeSubmission();
+  }
+  void SubmitDone(const qmtp::SubmitResult& r) { qmtp ? qmtp->SubmitDone(r) : qmqp->SubmitDone(r); }
+  std::string TakeOutput() { return qmtp ? qmtp->TakeOutput() : qmqp->TakeOutput(); }
+  bool wants_close() const { return qmtp ? qmtp->wants_close() : qmqp->wants_close(); }
+  bool awaiting_submit() const { return qmtp ? qmtp->awaiting_submit() : qmqp->awaiting_submit(); }
+};
+
 struct Conn {
   int fd = -1;
   uint64_t id = 0;
   std::string ip;
   int port = 0;
   smtpd::SessionInfo info;
-  std::unique_ptr<smtpd::Session> session;
+  std::unique_ptr<smtpd::Session> session;  // SMTP
+  std::unique_ptr<QSession> q;               // QMTP / QMQP (then `session` is null)
   std::string out;
   size_t out_pos = 0;
   int64_t last_active = 0;
@@ -87,6 +116,10 @@ struct Conn {
   SSL* ssl = nullptr;
   bool handshaking = false;
   size_t out_pending() const { return out.size() - out_pos; }
+  bool awaiting_submit() const { return q ? q->awaiting_submit() : session->awaiting_submit(); }
+  bool wants_close() const { return q ? q->wants_close() : session->wants_close(); }
+  void PeerClosed() { q ? q->PeerClosed() : session->PeerClosed(); }
+  uint64_t messages_accepted() const { return q ? q->accepted : session->messages_accepted(); }
 };
 
 class SmtpdLoop {
@@ -101,7 +134,8 @@ class SmtpdLoop {
   int Run();
 
  private:
-  void Accept(int lfd);
+  void Accept(int lfd, ListenKind kind);
+  void PumpQ(Conn* c);
   void OnConnEvent(Conn* c, uint32_t ev);
   void Pump(Conn* c);
   void SendToClient(Conn* c, std::string_view bytes);
@@ -133,6 +167,7 @@ class SmtpdLoop {
   std::map<std::string, size_t> per_ip_;
   std::unordered_map<uint64_t, uint64_t> req_to_conn_;
   std::vector<int> listeners_;
+  std::vector<ListenKind> kinds_;  // parallel to listeners_
   bool listeners_paused_ = false;
   SSL_CTX* tls_ = nullptr;
 };
@@ -189,13 +224,17 @@ int SmtpdLoop::Run() {
   SetNonBlocking(queue_fd_);
   ev.data.u64 = kTagQueue;
   epoll_ctl(ep_, EPOLL_CTL_ADD, queue_fd_, &ev);
-  for (size_t i = 0; i < ctx_.listen_fds.size(); ++i) {
-    int lfd = ctx_.listen_fds[i];
-    SetNonBlocking(lfd);
-    listeners_.push_back(lfd);
-    ev.events = EPOLLIN;
-    ev.data.u64 = kTagListenBase + i;
-    epoll_ctl(ep_, EPOLL_CTL_ADD, lfd, &ev);
+  for (auto [fds, kind] : {std::pair{&ctx_.listen_fds, ListenKind::kSmtp},
+                           std::pair{&ctx_.qmtp_listen_fds, ListenKind::kQmtp},
+                           std::pair{&ctx_.qmqp_listen_fds, ListenKind::kQmqp}}) {
+    for (int lfd : *fds) {
+      SetNonBlocking(lfd);
+      ev.events = EPOLLIN;
+      ev.data.u64 = kTagListenBase + listeners_.size();
+      listeners_.push_back(lfd);
+      kinds_.push_back(kind);
+      epoll_ctl(ep_, EPOLL_CTL_ADD, lfd, &ev);
+    }
   }
   Log("ready: ", listeners_.size(), " listener(s), connections_max ", s_.connections_max,
       ", per client ", s_.connections_per_client, ", idle timeout ", s_.idle_timeout, "s",
@@ -232,7 +271,7 @@ int SmtpdLoop::Run() {
         if (it != conns_.end()) OnConnEvent(it->second.get(), events[i].events);
       } else if (tag >= kTagListenBase) {
         size_t idx = tag - kTagListenBase;
-        if (idx < ctx_.listen_fds.size() && !stopping_) Accept(ctx_.listen_fds[idx]);
+        if (idx < listeners_.size() && !stopping_) Accept(listeners_[idx], kinds_[idx]);
       }
     }
     // Reap closed connections after the batch (events may still name them).
@@ -257,7 +296,8 @@ int SmtpdLoop::Run() {
       if (!inflight || now >= stop_deadline_) {
         for (auto& [id, c] : conns_) {
           if (!c->dead) {
-            SendToClient(c.get(), "421 4.3.2 " + s_.hostname + " Service shutting down\r\n");
+            if (c->session)
+              SendToClient(c.get(), "421 4.3.2 " + s_.hostname + " Service shutting down\r\n");
             FlushClient(c.get());
             CloseConn(c.get(), "shutdown");
           }
@@ -269,7 +309,7 @@ int SmtpdLoop::Run() {
   }
 }
 
-void SmtpdLoop::Accept(int lfd) {
+void SmtpdLoop::Accept(int lfd, ListenKind kind) {
   for (;;) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
@@ -298,6 +338,16 @@ void SmtpdLoop::Accept(int lfd) {
       }
     }
     std::string ip = host;
+    if (kind == ListenKind::kQmqp) {
+      // QMQP relays anywhere: only qmqp_clients may submit (qmail-qmqpd behind tcpserver).
+      bool allowed = false;
+      for (const config::Cidr& n : s_.qmqp_clients) allowed |= n.Contains(ip);
+      if (!allowed) {
+        Log("refused QMQP ", ip, ":", port, ": not in qmqp_clients");
+        close(fd);
+        continue;
+      }
+    }
     // Connection limits: a clear 421 and close (RFC 5321 3.8 / 4.2.3).
     bool over_total = conns_.size() >= s_.connections_max;
     bool over_client = per_ip_[ip] >= s_.connections_per_client;
@@ -337,17 +387,46 @@ void SmtpdLoop::Accept(int lfd) {
     snprintf(sid, sizeof sid, "%lx.%x.%llu", static_cast<unsigned long>(time(nullptr)),
              static_cast<unsigned>(getpid()), static_cast<unsigned long long>(c->id));
     c->info.session_id = sid;
-    c->session = std::make_unique<smtpd::Session>(s_, c->info, oracle_);
+    if (kind == ListenKind::kSmtp) {
+      c->session = std::make_unique<smtpd::Session>(s_, c->info, oracle_);
+    } else {
+      qmtp::ServerOptions o;
+      o.hostname = s_.hostname;
+      o.client_ip = ip;
+      o.session_id = sid;
+      o.now = [] { return static_cast<std::int64_t>(time(nullptr)); };
+      o.max_message_size = static_cast<size_t>(s_.message_size_max);
+      o.max_recipients = static_cast<size_t>(s_.max_recipients);
+      o.max_pending_input = smtpd::Session::kPendingInputCap;
+      c->q = std::make_unique<QSession>();
+      if (kind == ListenKind::kQmtp) {
+        qmtp::RelayRules rules;
+        rules.is_local_domain = [this](std::string_view d) { return oracle_.IsLocalDomain(d); };
+        if (s_.unknown_recipient == config::UnknownRecipient::kReject)
+          rules.is_known_local = [this](std::string_view a) {
+            return oracle_.Lookup(a).status == smtpd::RecipientStatus::kLocal;
+          };
+        rules.relay_domains = s_.relay_domains;
+        for (const config::Cidr& n : s_.trusted_networks) rules.client_trusted |= n.Contains(ip);
+        rules.relay_denied_temporary = s_.relay_denied_code == 454;
+        c->q->policy = std::make_unique<qmtp::RelayPolicy>(std::move(rules));
+        c->q->qmtp = std::make_unique<qmtp::QmtpServerSession>(o, *c->q->policy);
+      } else {
+        c->q->policy = std::make_unique<qmtp::AcceptAllPolicy>();
+        c->q->qmqp = std::make_unique<qmtp::QmqpServerSession>(o, *c->q->policy);
+      }
+    }
     per_ip_[ip]++;
     Conn* raw = c.get();
     conns_[c->id] = std::move(c);
-    Log("connect ", ip, ":", port, " id ", raw->info.session_id, " (", conns_.size(), " open)");
+    Log("connect ", ip, ":", port, kind == ListenKind::kQmtp ? " QMTP" : kind == ListenKind::kQmqp ? " QMQP" : "",
+        " id ", raw->info.session_id, " (", conns_.size(), " open)");
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = kTagConnBase + raw->id;
     raw->events = EPOLLIN;
     epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev);
-    raw->session->Greeting();
+    if (raw->session) raw->session->Greeting();  // QMTP / QMQP: the client speaks first
     Pump(raw);
   }
 }
@@ -364,7 +443,7 @@ void SmtpdLoop::CloseConn(Conn* c, std::string_view why) {
     it = it->second == c->id ? req_to_conn_.erase(it) : std::next(it);
   }
   Log("disconnect ", c->ip, ":", c->port, " id ", c->info.session_id, " (", why, ", ",
-      c->session->messages_accepted(), " message(s) accepted)");
+      c->messages_accepted(), " message(s) accepted)");
 }
 
 void SmtpdLoop::SendToClient(Conn* c, std::string_view bytes) {
@@ -384,8 +463,25 @@ void SmtpdLoop::DrainTlsOutput(Conn* c) {
   while ((n = BIO_read(w, buf, sizeof buf)) > 0) c->out.append(buf, static_cast<size_t>(n));
 }
 
+void SmtpdLoop::PumpQ(Conn* c) {
+  SendToClient(c, c->q->TakeOutput());
+  while (auto sub = c->q->TakeSubmission()) {
+    uint64_t req = next_req_++;
+    req_to_conn_[req] = c->id;
+    queue::Envelope qe = qmtp::ToQueueEnvelope(*sub);
+    qout_ += io::EncodeRecord(kRecSubmit, {std::to_string(req), queue::SerializeEnvelope(qe), sub->data});
+    FlushQueue();
+  }
+  if (c->q->wants_close()) c->closing = true;
+  FlushClient(c);
+}
+
 void SmtpdLoop::Pump(Conn* c) {
   if (c->dead) return;
+  if (c->q) {
+    PumpQ(c);
+    return;
+  }
   std::string out = c->session->TakeOutput();
   // One log line per error reply (4xx/5xx).
   for (size_t pos = 0; pos < out.size();) {
@@ -443,7 +539,7 @@ void SmtpdLoop::FlushClient(Conn* c) {
     c->out.erase(0, c->out_pos);
     c->out_pos = 0;
   }
-  if (c->closing && c->out_pending() == 0 && !c->session->awaiting_submit()) {
+  if (c->closing && c->out_pending() == 0 && !c->awaiting_submit()) {
     CloseConn(c, c->read_eof ? "client closed" : "session ended");
     return;
   }
@@ -452,7 +548,7 @@ void SmtpdLoop::FlushClient(Conn* c) {
 
 void SmtpdLoop::UpdateEvents(Conn* c) {
   uint32_t want = 0;
-  if (!c->read_eof && !c->closing && !c->session->awaiting_submit() &&
+  if (!c->read_eof && !c->closing && !c->awaiting_submit() &&
       c->out_pending() < kOutHighWater)
     want |= EPOLLIN;
   if (c->out_pending() > 0) want |= EPOLLOUT;
@@ -466,6 +562,11 @@ void SmtpdLoop::UpdateEvents(Conn* c) {
 }
 
 void SmtpdLoop::FeedRaw(Conn* c, const char* data, size_t n) {
+  if (c->q) {
+    c->q->Feed(std::string_view(data, n));
+    Pump(c);
+    return;
+  }
   if (!c->ssl) {
     c->session->Feed(std::string_view(data, n));
     Pump(c);
@@ -534,7 +635,7 @@ void SmtpdLoop::OnConnEvent(Conn* c, uint32_t ev) {
     } else if (n == 0) {
       c->read_eof = true;
       c->closing = true;
-      if (!c->session->wants_close()) c->session->PeerClosed();
+      if (!c->wants_close()) c->PeerClosed();
       Pump(c);
     } else if (errno != EAGAIN && errno != EINTR) {
       CloseConn(c, strerror(errno));
@@ -555,9 +656,13 @@ void SmtpdLoop::Tick() {
   int64_t now = Now();
   int64_t limit = static_cast<int64_t>(s_.idle_timeout);
   for (auto& [id, c] : conns_) {
-    if (c->dead || c->session->awaiting_submit()) continue;
+    if (c->dead || c->awaiting_submit()) continue;
     if (now - c->last_active >= limit) {
       Log("idle timeout ", c->ip, " id ", c->info.session_id);
+      if (c->q) {
+        CloseConn(c.get(), "timeout");
+        continue;
+      }
       c->session->Timeout();
       c->closing = true;
       Pump(c.get());
@@ -613,7 +718,15 @@ void SmtpdLoop::OnQueueReadable() {
         bool ok = r.fields[1] == "ok";
         if (ok) Log("accepted message ", r.fields[2], " from ", c->ip, " id ", c->info.session_id);
         else Log("queue refused message from ", c->ip, ": ", r.fields[2]);
-        c->session->SubmitDone(ok, r.fields[2], r.fields[1] == "perm");
+        if (c->q) {
+          if (ok) c->q->accepted++;
+          c->q->SubmitDone({ok ? qmtp::ResponseStatus::kAccepted
+                            : r.fields[1] == "perm" ? qmtp::ResponseStatus::kPermanent
+                                                    : qmtp::ResponseStatus::kTemporary,
+                            ok ? r.fields[2] : "sorry, the queue refused the message (#4.3.0)"});
+        } else {
+          c->session->SubmitDone(ok, r.fields[2], r.fields[1] == "perm");
+        }
         c->last_active = Now();
         Pump(c);
       }

@@ -322,6 +322,11 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"tls_client", "sending_test.cc::RemoteDelivery.TlsClientRequiredWithoutStarttlsIsTemporary"},
       {"dns_server", "sending_test.cc::RemoteDelivery.RouteBySmarthost"},
       {"remote_user", "sending_test.cc::RemoteProcess.JobOverSocketpairWithMessageFd"},
+      // Other transports (smtpd's QMTP/QMQP sessions; remote's QMTP client).
+      {"qmtp_listen", "test_sending.py::test_qmtp_listener_malformed_netstring_and_delivery"},
+      {"qmqp_listen", "test_sending.py::test_qmqp_inject_delivered_locally"},
+      {"qmqp_clients", "test_sending.py::test_qmqp_inject_delivered_locally"},
+      {"qmtp_routes", "test_sending.py::test_qmtp_route_to_refmta"},
   };
   return k;
 }

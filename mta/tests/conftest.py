@@ -1,7 +1,10 @@
 """conftest.py: helpers for refmta's end-to-end tests (stdlib + pytest only).
 
-The binary comes from $REFMTA (default build/bin/refmta). Servers listen on 127.0.0.10 and
-clients connect from 127.0.0.2 (not a trusted network unless a test says so).
+The binary comes from $REFMTA (default build/bin/refmta), the harness's (capture sink, DNS
+fixture) from $MTASPEC (default build/bin/mtaspec). Servers listen on 127.0.0.10 and
+clients connect from 127.0.0.2 (not a trusted network unless a test says so). A server whose
+test names neither `dns_server` nor a smarthost resolves through 127.0.0.1:9 (nothing
+answers: remote destinations stay queued), so no test ever asks the machine's resolver.
 """
 import os
 import shutil
@@ -14,9 +17,10 @@ import time
 import pytest
 
 REFMTA = os.environ.get("REFMTA", "build/bin/refmta")
+MTASPEC = os.environ.get("MTASPEC", "build/bin/mtaspec")
 SERVER_IP = "127.0.0.10"
 CLIENT_IP = "127.0.0.2"
-ROLES = ("master", "smtpd", "queue", "lspawn")
+ROLES = ("master", "smtpd", "queue", "lspawn", "remote")
 
 
 def free_port():
@@ -64,6 +68,8 @@ class Server:
         self.home = str(home)
         self.port = port or free_port()
         self.extra = list(extra)
+        if not any("dns_server" in a or "smarthost" in a for a in self.extra):
+            self.extra += ["--set", "dns_server=127.0.0.1:9"]
         self.proc = None
         self.log_path = self.home.rstrip("/") + ".serve.log"
 

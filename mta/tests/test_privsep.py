@@ -61,10 +61,10 @@ def test_process_uids_and_smtpd_cannot_read_mail(server_factory, home):
     srv = server_factory(extra=["--set", "trusted_networks=127.0.0.0/8"])
     with smtplib.SMTP(SERVER_IP, srv.port, source_address=(CLIENT_IP, 0)) as c:
         c.sendmail("a@example.org", ["postmaster@localhost"], MSG)
-        c.sendmail("a@example.org", ["x@remote.test"], MSG)  # stays queued
+        c.sendmail("a@example.org", ["x@remote.test"], MSG)  # stays queued (no route)
     files = wait_for(lambda: maildir_files(home))
     assert files
-    out = wait_for(lambda: (lambda o: o if "1 message(s)" in o and "awaiting" in o else None)(
+    out = wait_for(lambda: (lambda o: o if "1 message(s)" in o and "attempt(s)" in o else None)(
         run("queue", "--home", home).stdout))
     assert out
     queued = os.listdir(os.path.join(home, "queue", "mess"))
@@ -96,4 +96,9 @@ def test_process_uids_and_smtpd_cannot_read_mail(server_factory, home):
     assert try_as(queue_u.pw_uid, queue_u.pw_gid, [mess]) == [""]
     # The queue uid cannot read mailboxes either.
     assert try_as(queue_u.pw_uid, queue_u.pw_gid, [files[0]]) == ["PermissionError"]
+    # The remote-delivery process runs as remote_user: neither the queue nor mailboxes.
+    remote_u = pwd.getpwnam("refmta-remote")
+    assert ids["remote"]["Uid"] == [remote_u.pw_uid] * 4
+    assert remote_u.pw_uid not in (0, smtpd_u.pw_uid, queue_u.pw_uid, mail_u.pw_uid)
+    assert try_as(remote_u.pw_uid, remote_u.pw_gid, [files[0], mess]) == ["PermissionError"] * 2
     assert srv.stop() == 0

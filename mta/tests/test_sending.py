@@ -1,0 +1,515 @@
+"""test_sending.py: refmta's sending side end to end (root: the peers listen on port 25).
+
+refmta resolves through the harness's DNS fixture (`mtaspec dns`, a zone written here) and
+delivers to capture sinks (`mtaspec sink`) on 127.0.3.x:25, one listener per behaviour.
+Bounces to senders at sender.test land in the "box" listener; `refmta flush` and the test
+clock (REFMTA_CLOCK_OFFSET_FILE) drive retries and expiry without waiting.
+Mail is submitted from 127.0.0.2 (trusted for relaying) to 127.0.0.10.
+"""
+import base64
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import smtplib
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import CLIENT_IP, MTASPEC, SERVER_IP, free_port, maildir_files, run, wait_for
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the peers listen on port 25 (root)")
+
+IP = {"ok": "127.0.3.1", "rej": "127.0.3.2", "tmp": "127.0.3.3", "nodsn": "127.0.3.4",
+      "helo": "127.0.3.5", "fo421": "127.0.3.6", "dot": "127.0.3.7", "dead": "127.0.3.8",
+      "box": "127.0.3.9", "qmtp": "127.0.3.11"}
+DNS_IP = "127.0.3.53"
+
+BEHAVIOURS = {
+    "ok": {},
+    "rej": {"replies": {"rcpt": "550 5.1.1 no such user here"}},
+    "nodsn": {"ehlo_keywords": ["PIPELINING", "SIZE 52428800", "ENHANCEDSTATUSCODES"]},
+    "fo421": {"greeting": "421 mx busy, try the next one"},
+    "box": {},
+}
+
+
+def _zone():
+    recs = []
+    for dom, host in (("ok.test", "ok"), ("rej.test", "rej"), ("bad.test", "rej"),
+                      ("tmp.test", "tmp"), ("nodsn.test", "nodsn"), ("dot.test", "dot"),
+                      ("dead.test", "dead"), ("sender.test", "box")):
+        recs.append({"name": dom, "type": "MX", "preference": 10, "exchange": f"mx.{dom}"})
+        recs.append({"name": f"mx.{dom}", "type": "A", "address": IP[host]})
+    recs += [{"name": "mxfo.test", "type": "MX", "preference": 10, "exchange": "mx421.mxfo.test"},
+             {"name": "mx421.mxfo.test", "type": "A", "address": IP["fo421"]},
+             {"name": "mxfo.test", "type": "MX", "preference": 20, "exchange": "mx.ok.test"},
+             {"name": "nullmx.test", "type": "MX", "preference": 0, "exchange": "."}]
+    return {"ttl": 60, "records": recs}
+
+
+def _start_listening(args, out_log, want):
+    p = subprocess.Popen(args, stdout=open(out_log, "wb"), stderr=subprocess.STDOUT)
+    ok = wait_for(lambda: open(out_log, "rb").read().count(b"listening on") >= want or p.poll() is not None,
+                  timeout=15)
+    if p.poll() is not None or not ok:
+        raise AssertionError(f"{args[1]} did not start: " + open(out_log, errors="replace").read())
+    return p
+
+
+class Sink:
+    """One `mtaspec sink` process; its captures are DIR/NNNN.json."""
+
+    def __init__(self, base, name, listeners):
+        self.dir = os.path.join(base, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.out = os.path.join(self.dir, "out")
+        args = [MTASPEC, "sink", "--out", self.out]
+        for ip, behaviour in listeners:
+            bf = os.path.join(self.dir, f"{ip}.json")
+            with open(bf, "w") as f:
+                json.dump(behaviour, f)
+            args += ["--listen", f"{ip}:25={bf}"]
+        self.proc = _start_listening(args, os.path.join(self.dir, "log"), len(listeners))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(10)
+
+
+def captures(sink_dirs, ip=None, token=None):
+    out = []
+    for d in sink_dirs:
+        for p in sorted(glob.glob(os.path.join(d, "out", "*.json"))):
+            try:
+                with open(p) as f:
+                    c = json.load(f)
+            except (OSError, ValueError):
+                continue  # being written
+            if ip and not c.get("listen", "").startswith(ip + ":"):
+                continue
+            blob = json.dumps(c.get("rcpts")) + c.get("mail_from", "")
+            if token and token not in blob and token.encode() not in base64.b64decode(c.get("data_b64", "")):
+                continue
+            out.append(c)
+    return out
+
+
+def data_of(c):
+    return base64.b64decode(c["data_b64"])
+
+
+@pytest.fixture(scope="module")
+def net():
+    base = tempfile.mkdtemp(prefix="refmta-sending-")
+    os.chmod(base, 0o755)
+    zone = os.path.join(base, "zone.json")
+    with open(zone, "w") as f:
+        json.dump(_zone(), f)
+    port = free_port()
+    dns = _start_listening([MTASPEC, "dns", "--listen", f"{DNS_IP}:{port}", "--zone", zone],
+                           os.path.join(base, "dns.log"), 1)
+    sink = Sink(base, "main", [(IP[k], b) for k, b in BEHAVIOURS.items()])
+    yield {"base": base, "dns": f"{DNS_IP}:{port}", "sinks": [sink.dir], "sink": sink}
+    sink.stop()
+    dns.send_signal(signal.SIGTERM)
+    dns.wait(10)
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def peers(net):
+    """Restartable single-listener sinks (their behaviour changes between attempts)."""
+    started = []
+
+    def start(name, behaviour):
+        s = Sink(net["base"], f"{name}-{len(started)}", [(IP[name], behaviour)])
+        started.append(s)
+        net["sinks"].append(s.dir)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+def serve(server_factory, home, net, *sets, profile="strict", env_clock=None):
+    r = run("init", "--home", home, "--domain", "example.test", "--user", "postmaster",
+            "--user", "joe", "--profile", profile)
+    assert r.returncode == 0, r.stderr
+    extra = ["--set", "dns_server=" + net["dns"], "--set", "trusted_networks=127.0.0.2/32"]
+    for kv in sets:
+        extra += ["--set", kv]
+    return server_factory(extra=extra)
+
+
+def send(srv, sender, rcpts, msg, mail_options=(), rcpt_options=()):
+    with smtplib.SMTP(SERVER_IP, srv.port, source_address=(CLIENT_IP, 0), timeout=30) as c:
+        refused = c.sendmail(sender, rcpts, msg, mail_options=list(mail_options),
+                             rcpt_options=list(rcpt_options))
+        assert not refused
+
+
+def msg(token, extra=b""):
+    return (b"From: s@sender.test\r\nSubject: " + token.encode() + b"\r\nMessage-ID: <" +
+            token.encode() + b"@sender.test>\r\n" + extra + b"\r\nbody " + token.encode() + b"\r\n")
+
+
+def wait_log(srv, text, timeout=30):
+    return wait_for(lambda: text in srv.log(), timeout=timeout, step=0.1)
+
+
+def queue_empty(home, timeout=30):
+    return wait_for(lambda: "0 message(s) in the queue" in run("queue", "--home", home).stdout,
+                    timeout=timeout, step=0.2)
+
+
+def sisimai(path):
+    script = os.path.join(os.path.dirname(__file__), "..", "bounce", "testdata", "sisimai_decode_all.pl")
+    if subprocess.run(["perl", "-MSisimai", "-MJSON::PP", "-e", "1"], capture_output=True).returncode:
+        return None
+    r = subprocess.run(["perl", script, path], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+@pytest.mark.parametrize("greeting", ["ehlo", "helo"])
+def test_delivered_with_client_greeting(server_factory, home, net, greeting):
+    srv = serve(server_factory, home, net, "smtp_client_greeting=" + greeting)
+    tok = f"greet-{greeting}"
+    send(srv, "s@sender.test", [f"{tok}@ok.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["ok"], tok))
+    assert got and got[0]["helo_verb"] == greeting.upper(), got
+    assert got[0]["mail_from"] == "s@sender.test" and got[0]["eod_code"] == 250
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_rcpt_5xx_bounce_rfc3464_sisimai(server_factory, home, net, base_dir):
+    srv = serve(server_factory, home, net)
+    tok = "rej3464"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@rej.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    b = got[0]
+    assert b["mail_from"] == "" and [r["path"] for r in b["rcpts"]] == [f"s-{tok}@sender.test"]
+    data = data_of(b)
+    assert b"Auto-Submitted: auto-replied" in data
+    assert b"multipart/report; report-type=delivery-status" in data
+    assert re.search(rb"Status: 5\.1\.1", data) and b"Action: failed" in data
+    assert b"Remote-MTA: dns; mx.rej.test" in data, data.decode(errors="replace")
+    path = os.path.join(base_dir, "bounce.eml")
+    with open(path, "wb") as f:
+        f.write(data)
+    decoded = sisimai(path)
+    if decoded is not None:
+        assert decoded and decoded[0]["recipient"] == f"{tok}@rej.test", decoded
+        assert decoded[0]["deliverystatus"] == "5.1.1" and decoded[0]["action"] == "failed"
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_rcpt_5xx_bounce_qsbmf_qmail_profile(server_factory, home, net):
+    srv = serve(server_factory, home, net, profile="qmail")
+    tok = "rejqsbmf"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@rej.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert got[0]["mail_from"] == "" and got[0]["helo_verb"] == "HELO"
+    assert b"Hi. This is the qmail-send program" in data
+    assert f"<{tok}@rej.test>:".encode() in data and b"--- Below this line is a copy of the message." in data
+    assert b"multipart/report" not in data
+    assert srv.stop() == 0
+
+
+def test_unknown_local_user_qmail_profile_bounces(server_factory, home, net):
+    # D1: accepted at RCPT under the qmail profile, bounced afterwards (backscatter).
+    srv = serve(server_factory, home, net, profile="qmail")
+    tok = "unknownlocal"
+    send(srv, f"s-{tok}@sender.test", ["nobody@example.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    assert b"<nobody@example.test>:" in data_of(got[0])
+    assert srv.stop() == 0
+
+
+def test_4xx_retried_after_flush_delivered(server_factory, home, net, peers):
+    p = peers("tmp", {"replies": {"rcpt": "451 4.3.0 try again later"}})
+    srv = serve(server_factory, home, net)
+    tok = "tempfail"
+    send(srv, "s@sender.test", [f"{tok}@tmp.test"], msg(tok))
+    assert wait_log(srv, "deferred "), srv.log()[-3000:]
+    out = run("queue", "--home", home).stdout
+    assert f"<{tok}@tmp.test> (pending" in out and "451" in out, out
+    p.stop()
+    peers("tmp", {})
+    assert run("flush", "--home", home).returncode == 0
+    got = wait_for(lambda: [c for c in captures(net["sinks"], IP["tmp"], tok) if c["eod_code"] == 250])
+    assert got, srv.log()[-3000:]
+    assert queue_empty(home)
+    assert "flush: every pending recipient is due now" in srv.log()
+    assert srv.stop() == 0
+
+
+def test_expiry_by_test_clock_bounces_447(server_factory, home, net, base_dir, monkeypatch):
+    clock = os.path.join(base_dir, "clock")
+    with open(clock, "w") as f:
+        f.write("0\n")
+    os.chmod(clock, 0o644)
+    monkeypatch.setenv("REFMTA_CLOCK_OFFSET_FILE", clock)
+    srv = serve(server_factory, home, net, "queue_lifetime=3600")
+    tok = "expiry"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@dead.test"], msg(tok))
+    assert wait_log(srv, "deferred "), srv.log()[-3000:]
+    assert not captures(net["sinks"], IP["box"], f"s-{tok}@sender.test")
+    with open(clock, "w") as f:
+        f.write("7200\n")
+    assert run("flush", "--home", home).returncode == 0
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert b"Status: 4.4.7" in data and b"Action: failed" in data, data.decode(errors="replace")
+    assert "test clock: offset 7200" in srv.log()
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("policy", ["postmaster", "discard", "qmail"])
+def test_double_bounce_policy(server_factory, home, net, policy):
+    # The sender's domain refuses the bounce: the bounce of the bounce follows double_bounce.
+    srv = serve(server_factory, home, net, "double_bounce=" + policy)
+    tok = f"dbl-{policy}"
+    send(srv, f"s-{tok}@bad.test", [f"{tok}@rej.test"], msg(tok))
+    if policy == "discard":
+        assert wait_log(srv, "no notification due"), srv.log()[-3000:]
+        assert queue_empty(home)
+        assert maildir_files(home, "postmaster") == []
+    else:
+        files = wait_for(lambda: maildir_files(home, "postmaster"))
+        assert files and len(files) == 1, srv.log()[-3000:]
+        data = open(files[0], "rb").read()
+        rp = b"Return-Path: <#@[]>" if policy == "qmail" else b"Return-Path: <double-bounce@example.test>"
+        assert data.startswith(rp), data[:200]
+        assert f"s-{tok}@bad.test".encode() in data
+        assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_notify_success_to_peer_without_dsn_relayed(server_factory, home, net):
+    srv = serve(server_factory, home, net)
+    tok = "relayed"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@nodsn.test"], msg(tok), rcpt_options=["NOTIFY=SUCCESS"])
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert b"Action: relayed" in data and b"Status: 2." in data, data.decode(errors="replace")
+    assert got[0]["mail_from"] == ""
+    assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("mode", ["downgrade", "raw"])
+def test_eight_bit_to_peer_without_8bitmime(server_factory, home, net, mode):
+    srv = serve(server_factory, home, net, "eight_bit_relay=" + mode)
+    tok = f"eightbit-{mode}"
+    body = msg(tok, b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    b"Content-Transfer-Encoding: 8bit\r\n") + "café\r\n".encode()
+    send(srv, "s@sender.test", [f"{tok}@nodsn.test"], body, mail_options=["BODY=8BITMIME"])
+    got = wait_for(lambda: captures(net["sinks"], IP["nodsn"], tok))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    if mode == "downgrade":
+        assert all(b < 0x80 for b in data), data
+        assert b"quoted-printable" in data.lower() and b"caf=C3=A9" in data
+    else:
+        assert "café".encode() in data
+    assert srv.stop() == 0
+
+
+def test_stored_bare_lf_never_bare_on_the_wire(server_factory, home, net):
+    srv = serve(server_factory, home, net, "bare_lf=accept")
+    tok = "barelf"
+    with socket.create_connection((SERVER_IP, srv.port), source_address=(CLIENT_IP, 0), timeout=30) as s:
+        f = s.makefile("rb")
+        assert f.readline().startswith(b"220")
+        for cmd in (b"HELO client.test", b"MAIL FROM:<s@sender.test>", f"RCPT TO:<{tok}@ok.test>".encode(),
+                    b"DATA"):
+            s.sendall(cmd + b"\r\n")
+            line = f.readline()
+            while line[3:4] == b"-":
+                line = f.readline()
+            assert line[:1] in (b"2", b"3"), (cmd, line)
+        s.sendall(b"Subject: " + tok.encode() + b"\r\n\r\nline one\nline two\r\n.\r\n")
+        assert f.readline().startswith(b"250")
+        s.sendall(b"QUIT\r\n")
+    got = wait_for(lambda: captures(net["sinks"], IP["ok"], tok))
+    assert got, srv.log()[-3000:]
+    raw = base64.b64decode(got[0]["raw_data_b64"])
+    assert b"line one\r\nline two" in raw
+    assert not re.search(rb"(?<!\r)\n", raw), raw
+    assert srv.stop() == 0
+
+
+def test_mx_failover_and_null_mx(server_factory, home, net):
+    srv = serve(server_factory, home, net)
+    tok = "failover"
+    send(srv, "s@sender.test", [f"{tok}@mxfo.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["ok"], tok))
+    assert got, srv.log()[-3000:]
+    assert wait_log(srv, "via mx.ok.test")
+    tok = "nullmx"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@nullmx.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    assert b"Status: 5.1.10" in data_of(got[0])
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_close_after_dot_retried_at_most_one_duplicate(server_factory, home, net, peers):
+    p = peers("dot", {"close_after_dot": True})
+    srv = serve(server_factory, home, net)
+    tok = "closedot"
+    send(srv, "s@sender.test", [f"{tok}@dot.test"], msg(tok))
+    assert wait_log(srv, "deferred "), srv.log()[-3000:]
+    assert len([c for c in captures(net["sinks"], IP["dot"], tok) if c["data_complete"]]) == 1
+    p.stop()
+    peers("dot", {})
+    assert run("flush", "--home", home).returncode == 0
+    assert queue_empty(home), srv.log()[-3000:]
+    got = [c for c in captures(net["sinks"], IP["dot"], tok) if c["data_complete"]]
+    # The peer may have kept the first copy: one duplicate, never more (RFC 5321 6.1).
+    print(f"\nclose after dot: {len(got)} copies at the peer, {len(got) - 1} duplicate(s)")
+    assert len(got) == 2 and got[-1]["eod_code"] == 250
+    assert srv.stop() == 0
+
+
+def _netstring(b):
+    return str(len(b)).encode() + b":" + b + b","
+
+
+def _read_netstring(f):
+    n = b""
+    while True:
+        c = f.read(1)
+        if not c or c == b":":
+            break
+        n += c
+    if not n:
+        return None
+    body = f.read(int(n))
+    f.read(1)
+    return body
+
+
+def _closed(s):
+    """True when the server closed the connection (a reset too: our data was unread)."""
+    s.settimeout(10)
+    try:
+        return s.recv(100) == b""
+    except ConnectionResetError:
+        return True
+
+
+def test_qmqp_inject_delivered_locally(server_factory, home, net):
+    # qmqp_listen on; qmqp_clients lets 127.0.0.2 in, others are closed at once. (The client
+    # here binds 127.0.0.2: `refmta qmqp-inject` cannot choose its source address.)
+    port = free_port()
+    srv = serve(server_factory, home, net, f"qmqp_listen={SERVER_IP}:{port}", "qmqp_clients=127.0.0.2/32")
+    m = b"Subject: by qmqp\n\nhello over qmqp\n"
+    pkg = _netstring(_netstring(m) + _netstring(b"s@sender.test") + _netstring(b"joe@example.test"))
+    with socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=30) as s:
+        s.sendall(pkg)
+        resp = _read_netstring(s.makefile("rb"))
+    assert resp and resp.startswith(b"K"), resp
+    files = wait_for(lambda: maildir_files(home, "joe"))
+    assert files and b"hello over qmqp" in open(files[0], "rb").read()
+    assert b"with QMQP" in open(files[0], "rb").read()
+    with socket.create_connection((SERVER_IP, port), source_address=("127.0.0.3", 0), timeout=30) as s:
+        s.sendall(pkg)
+        assert _closed(s)
+    assert wait_log(srv, "not in qmqp_clients")
+    assert srv.stop() == 0
+    # qmqp_clients empty (the default): nobody.
+    srv = server_factory(extra=["--set", f"qmqp_listen={SERVER_IP}:{port}", "--set", "qmqp_clients="])
+    with socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=30) as s:
+        s.sendall(pkg)
+        assert _closed(s)
+    assert srv.stop() == 0
+
+
+def test_qmtp_listener_malformed_netstring_and_delivery(server_factory, home, net):
+    port = free_port()
+    srv = serve(server_factory, home, net, f"qmtp_listen={SERVER_IP}:{port}")
+    with socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=30) as s:
+        s.sendall(b"12x:not a netstring,")
+        assert _closed(s)
+    time.sleep(0.5)
+    assert "0 message(s) in the queue" in run("queue", "--home", home).stdout
+    assert maildir_files(home, "joe") == []
+    m = b"\nSubject: by qmtp\n\nhello over qmtp\n"
+    pkg = (_netstring(m) + _netstring(b"s@sender.test") +
+           _netstring(_netstring(b"joe@example.test") + _netstring(b"x@elsewhere.test")))
+    # From 127.0.0.3 (not in trusted_networks): the same relay rules as SMTP.
+    with socket.create_connection((SERVER_IP, port), source_address=("127.0.0.3", 0), timeout=30) as s:
+        s.sendall(pkg)
+        f = s.makefile("rb")
+        r1, r2 = _read_netstring(f), _read_netstring(f)
+    assert r1.startswith(b"K") and r2.startswith(b"D"), (r1, r2)  # relaying refused
+    files = wait_for(lambda: maildir_files(home, "joe"))
+    assert files and b"hello over qmtp" in open(files[0], "rb").read()
+    assert srv.stop() == 0
+    # qmtp_listen empty (the default): no listener.
+    srv = server_factory()
+    with pytest.raises(OSError):
+        socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=5)
+    assert srv.stop() == 0
+
+
+def test_qmtp_route_to_refmta(server_factory, home, net):
+    # qmtp_routes: a domain delivered by QMTP to a scripted QMTP peer (K for one, D for the other).
+    lsock = socket.socket()
+    lsock.bind((IP["qmtp"], 0))
+    lsock.listen(5)
+    lsock.settimeout(30)
+    port = lsock.getsockname()[1]
+    srv = serve(server_factory, home, net, f"qmtp_routes=q.test={IP['qmtp']}:{port}",
+                "recipients_per_transaction=10")
+    send(srv, "s-qmtp@sender.test", ["good@q.test", "bad@q.test"], msg("qmtproute"))
+    conn, _ = lsock.accept()
+    conn.settimeout(30)
+    f = conn.makefile("rb")
+    message, sender, rcpts = _read_netstring(f), _read_netstring(f), _read_netstring(f)
+    conn.sendall(_netstring(b"Kthanks") + _netstring(b"Dno such user (#5.1.1)"))
+    conn.close()
+    lsock.close()
+    assert sender == b"s-qmtp@sender.test" and b"good@q.test" in rcpts and b"bad@q.test" in rcpts
+    assert b"qmtproute" in message
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], "s-qmtp@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert b"bad@q.test" in data and b"Action: failed" in data
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_check_config_sending_keys(home):
+    assert run("init", "--home", home, "--domain", "example.test").returncode == 0
+    assert run("check-config", "--home", home, "--set", "qmtp_listen=127.0.0.10:209",
+               "--set", "qmtp_routes=q.test=127.0.3.11").returncode == 0
+    r = run("check-config", "--home", home, "--set", "qmqp_listen=127.0.0.10:628")
+    assert r.returncode == 1 and "qmqp_clients is empty" in r.stdout, r.stdout
+    assert run("check-config", "--home", home, "--set", "qmqp_listen=127.0.0.10:628",
+               "--set", "qmqp_clients=127.0.0.0/8").returncode == 0
+    r = run("check-config", "--home", home, "--set", "qmtp_routes=example.test=127.0.3.11")
+    assert r.returncode == 1 and "local domain example.test" in r.stdout, r.stdout
+    r = run("check-config", "--home", home, "--set", "qmtp_routes=no-equals-sign")
+    assert r.returncode == 2 and "qmtp_routes" in r.stderr
+    r = run("check-config", "--home", home, "--set", "qmtp_listen=localhost")
+    assert r.returncode == 1 and "bad listen address" in r.stdout
