@@ -10,12 +10,14 @@
 //   refmta flush --home /srv/mta      (every pending recipient is tried now)
 //   refmta check-config --home /srv/mta
 //   refmta mbox2maildir /var/mail/joe /home/joe/Maildir
+//   refmta --version                  (prints "refmta 0.1.0")
 #include <CLI/CLI.hpp>
 #include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "mta/cli/qmqp_inject.h"
 #include "mta/config/config_file.h"
@@ -26,6 +28,9 @@
 #include "mta/server/serve.h"
 
 namespace {
+
+// The version reported by `refmta --version` (recorded by the harness as the target's).
+constexpr std::string_view kVersion = "refmta 0.1.0";
 
 int Fail(int status, const std::string& msg) {
   std::cerr << "refmta: " << msg << "\n";
@@ -44,6 +49,7 @@ std::string Absolute(const std::string& p) {
 int main(int argc, char** argv) {
   using namespace mta;
   CLI::App app{"refmta: a reference MTA in the qmail tradition"};
+  app.set_version_flag("--version", std::string(kVersion), "print \"refmta <version>\" and exit");
   app.require_subcommand(1);
 
   std::string home, domain = "localhost", profile = "strict";
@@ -85,6 +91,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     return Fail(2, e.what());

@@ -1,6 +1,7 @@
 // qmqp_inject.cc: `refmta qmqp-inject --server IP:PORT [--from ADDR] RCPT... < message`.
 //
 //   refmta qmqp-inject --server 127.0.0.1:628 ann@example.test < msg; echo $?   # 0/100/111
+//   refmta qmqp-inject --source 127.0.0.2 --server 127.0.0.10:628 ann@example.test < msg
 #include "mta/cli/qmqp_inject.h"
 
 #include <iostream>
@@ -20,6 +21,8 @@ void AddQmqpInject(CLI::App& app, QmqpInjectCommand* cmd) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->app->add_option("--source", o.source,
+                       "local IP address to connect from (bound before connecting)");
   cmd->app->add_option("--from", o.from, "envelope sender (default: the null sender <>)");
   cmd->app->add_option("--timeout-connect", o.timeouts.connect_seconds,
                        "seconds to wait for a connection (default 60)");

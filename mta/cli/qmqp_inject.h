@@ -1,6 +1,7 @@
 // qmqp_inject.h: the `refmta qmqp-inject` subcommand (QMQP submission of stdin).
 //
 //   refmta qmqp-inject --server 127.0.0.1:628 --from joe@example.test ann@example.test < msg
+//   refmta qmqp-inject --source 127.0.0.2 --server 127.0.0.10:628 ann@example.test < msg
 //   exit 0: accepted ("K"); 100: permanent failure ("D", no server, no recipient);
 //   111: temporary failure ("Z" or no server reachable) — qmail's exit statuses.
 #ifndef MTA_CLI_QMQP_INJECT_H_

@@ -260,7 +260,8 @@ std::vector<KeyDescriptor> BuildTable() {
   t.push_back(ListKey("relay_domains", kRelay, &Settings::relay_domains,
                       "foreign domains accepted from any client (backup MX)"));
   t.push_back(StringKey("smarthost", kRelay, &Settings::smarthost,
-                        "host:port for all remote mail; empty = deliver by MX"));
+                        "host:port for remote mail without an smtp_routes entry (the default "
+                        "route); empty = deliver by MX"));
   t.push_back(ListKey("listen", kRelay, &Settings::listen, "addresses to listen on (ip:port)"));
   t.push_back(ListKey("qmtp_listen", kRelay, &Settings::qmtp_listen,
                       "QMTP listeners (ip:port, usually 209); empty = no QMTP"));

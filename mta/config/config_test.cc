@@ -238,6 +238,36 @@ TEST(SendingKeys, RetryIntervals) {
   EXPECT_FALSE(ParseConfig("retry_intervals = soon\n").ok());
 }
 
+TEST(SendingKeys, SmtpRoutesForms) {
+  ConfigResult r = ParseConfig(
+      "smtp_routes = example.org=192.0.2.1:2525, .example.org=relay.test, "
+      "=[2001:db8::1]:26, local.example.org=\n");
+  ASSERT_TRUE(r.ok()) << r.errors[0].message;
+  EXPECT_EQ(r.settings.smtp_routes,
+            (std::vector<std::string>{"example.org=192.0.2.1:2525", ".example.org=relay.test",
+                                      "=[2001:db8::1]:26", "local.example.org="}));
+  // Round trip through the documented file.
+  ConfigResult back = ParseConfig(FormatConfig(r.settings));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back.settings.smtp_routes, r.settings.smtp_routes);
+  EXPECT_TRUE(Settings{}.smtp_routes.empty());
+  EXPECT_TRUE(ProfileSettings(Profile::kQmail).smtp_routes.empty());
+  // The qmail profile keeps the routes (the same semantics: qmail's smtproutes).
+  std::string err;
+  Settings q = r.settings;
+  ASSERT_TRUE(ApplySet(&q, "profile=qmail", &err));
+  EXPECT_EQ(q.smtp_routes, r.settings.smtp_routes);
+  for (const char* bad : {"no-equals", "=", "example.org=host:0", "example.org=a:b:c",
+                          "..x=1.2.3.4", ".=1.2.3.4", "a..b=1.2.3.4", "x.=1.2.3.4",
+                          "a b=1.2.3.4", "example.org=host:99999"}) {
+    Settings s;
+    EXPECT_FALSE(ApplySet(&s, std::string("smtp_routes=") + bad, &err)) << bad;
+    EXPECT_NE(err.find("smtp_routes"), std::string::npos) << err;
+  }
+  EXPECT_FALSE(ParseConfig("smtp_routes = x.test=\n=\n").ok());
+  EXPECT_NE(ConfigReferenceMarkdown().find("smtp_routes"), std::string::npos);
+}
+
 TEST(SendingKeys, HostPortAndDnsServer) {
   std::string h;
   std::uint16_t p;

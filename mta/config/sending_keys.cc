@@ -1,8 +1,10 @@
 // sending_keys.cc: the sending-side keys of the settings table: notifications (RFC 3464 /
 // QSBMF, RFC 3461, RFC 3834), retries (RFC 5321 4.5.4.1), the SMTP client (RFC 5321 4.1.1.1,
-// RFC 6152, RFC 3207) and the remote-delivery process.
+// RFC 6152, RFC 3207), routes (qmtp_routes; smtp_routes: qmail's smtproutes, RFC 5321 5.1)
+// and the remote-delivery process.
 //
 //   bounce_format = qsbmf      retry_intervals = 30m, 1h, 2h, 3h      tls_client = required
+//   smtp_routes = example.org=192.0.2.1:2525, .example.org=relay.example.net, =192.0.2.9
 #include <arpa/inet.h>
 
 #include <string>
@@ -60,6 +62,39 @@ bool ParseHostPort(std::string_view text, std::string* host, std::uint16_t* port
   }
   *host = std::string(h);
   *port = pn;
+  return true;
+}
+
+bool ValidSmtpRoute(std::string_view item, std::string* why) {
+  auto eq = item.find('=');
+  if (eq == std::string_view::npos) {
+    *why = "domain=host[:port], .domain=host[:port] or =host[:port]";
+    return false;
+  }
+  std::string_view domain = item.substr(0, eq), relay = item.substr(eq + 1);
+  std::string_view bare = domain;
+  if (!bare.empty() && bare.front() == '.') bare.remove_prefix(1);
+  if (!domain.empty() &&
+      (bare.empty() || bare.find_first_of(" \t=:[]@") != std::string_view::npos ||
+       bare.front() == '.' || bare.back() == '.' || bare.find("..") != std::string_view::npos)) {
+    *why = "bad domain '" + std::string(domain) + "'";
+    return false;
+  }
+  if (relay.empty()) {
+    if (domain.empty()) {
+      *why = "a default route needs a host";
+      return false;
+    }
+    return true;  // qmail: an empty relay means MX lookup as usual
+  }
+  std::string host;
+  std::uint16_t port;
+  unsigned char v6[16];
+  if (!ParseHostPort(relay, &host, &port, 25) ||
+      (host.find(':') != std::string::npos && inet_pton(AF_INET6, host.c_str(), v6) != 1)) {
+    *why = "bad host[:port] '" + std::string(relay) + "'";
+    return false;
+  }
   return true;
 }
 
@@ -128,10 +163,11 @@ void AddSendingKeys(std::vector<KeyDescriptor>* t) {
                       "larger originals are returned as headers only; 0 = no cap"));
   t->push_back(BoolKey("delay_warnings", kB, &Settings::delay_warnings, "RFC 3461 5.2.5",
                        "E7 delay-warnings",
-                       "send 'delayed' DSNs when NOTIFY is absent (NOTIFY=DELAY always honoured)"));
+                       "one 'delayed' DSN per recipient when NOTIFY is absent (NOTIFY=DELAY always "
+                       "honoured; NOTIFY without DELAY never)"));
   t->push_back(IntKey("delay_warning_time", kB, &Settings::delay_warning_time,
                       "RFC 3461 5.2.5", "E7 delay-warnings",
-                      "seconds after arrival before a delay warning is sent"));
+                      "seconds after arrival before a still-pending recipient's delay warning"));
   t->push_back(BoolKey("bounce_auto_submitted", kB, &Settings::bounce_auto_submitted,
                        "RFC 3834 5", "E5 auto-submitted",
                        "notifications carry 'Auto-Submitted: auto-replied'"));
@@ -190,6 +226,26 @@ void AddSendingKeys(std::vector<KeyDescriptor>* t) {
       return true;
     };
     d.get = [](const Settings& s) { return JoinList(s.qmtp_routes); };
+    t->push_back(std::move(d));
+  }
+  {
+    KeyDescriptor d{"smtp_routes", kC, KeyType::kList, {}, "RFC 5321 5.1", "",
+                    "qmail smtproutes: domain=host[:port], .domain=host (subdomains), "
+                    "=host (default, over smarthost); empty host = MX lookup",
+                    {}, {}};
+    d.set = [](Settings* s, std::string_view v, std::string* err) {
+      std::vector<std::string> items = SplitList(v);
+      for (const std::string& item : items) {
+        std::string why;
+        if (!ValidSmtpRoute(item, &why)) {
+          *err = "bad smtp_routes entry '" + item + "' (" + why + ")";
+          return false;
+        }
+      }
+      s->smtp_routes = std::move(items);
+      return true;
+    };
+    d.get = [](const Settings& s) { return JoinList(s.smtp_routes); };
     t->push_back(std::move(d));
   }
   t->push_back(StringKey("remote_user", kC, &Settings::remote_user,

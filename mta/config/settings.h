@@ -111,7 +111,14 @@ struct Settings {
   // Relay policy.
   std::vector<Cidr> trusted_networks;
   std::vector<std::string> relay_domains;
-  std::string smarthost;  // "host:port", "" = deliver by MX
+  std::string smarthost;  // "host:port", "" = deliver by MX; the default route (see below)
+  // Per-domain SMTP routes, qmail's control/smtproutes: "domain=host[:port]" (that domain
+  // only), ".domain=host[:port]" (its subdomains), "=host[:port]" (every other domain, like
+  // smarthost; it takes precedence over smarthost). An empty host ("domain=") means MX
+  // lookup as usual. Looked up as qmail-remote does: the domain itself, then each
+  // ".suffix" from the longest, then the default; before any MX lookup. host: an IP or a
+  // name whose A records are looked up through dns_server. Port 25 by default.
+  std::vector<std::string> smtp_routes;
   // QMTP routes for the remote channel: "domain=host:port" (port 209 by default); a
   // listed domain is delivered by QMTP instead of SMTP.
   std::vector<std::string> qmtp_routes;
@@ -209,6 +216,9 @@ Settings ProfileSettings(Profile p);  // ApplyProfile on a default Settings
 // "30m, 1h, 2h, 3h" (s/m/h/d suffixes; plain numbers are seconds) -> seconds; false on a
 // syntax error, an empty list or a zero interval.
 bool ParseDurationList(std::string_view text, std::vector<std::int64_t>* out);
+// One smtp_routes entry: "domain=host[:port]", ".domain=host[:port]", "=host[:port]" or
+// "domain=" (MX lookup); false with *why otherwise.
+bool ValidSmtpRoute(std::string_view item, std::string* why);
 // "host", "host:port", "[v6]:port" or a bare IPv6 address; false on a bad port or form.
 bool ParseHostPort(std::string_view text, std::string* host, std::uint16_t* port,
                    std::uint16_t default_port);

@@ -41,7 +41,7 @@ bool WaitFor(int fd, short events, Clock::time_point deadline, std::string* erro
 }  // namespace
 
 std::unique_ptr<Connection> Connection::Open(const std::string& ip, int port, int timeout_seconds,
-                                             std::string* error) {
+                                             std::string* error, const std::string& source) {
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (port <= 0 || port > 65535) {
@@ -68,6 +68,27 @@ std::unique_ptr<Connection> Connection::Open(const std::string& ip, int port, in
     return nullptr;
   }
   std::unique_ptr<Connection> c(new Connection(fd));
+  if (!source.empty()) {
+    sockaddr_storage local{};
+    socklen_t llen = 0;
+    auto* l4 = reinterpret_cast<sockaddr_in*>(&local);
+    auto* l6 = reinterpret_cast<sockaddr_in6*>(&local);
+    if (ss.ss_family == AF_INET && inet_pton(AF_INET, source.c_str(), &l4->sin_addr) == 1) {
+      l4->sin_family = AF_INET;
+      llen = sizeof *l4;
+    } else if (ss.ss_family == AF_INET6 &&
+               inet_pton(AF_INET6, source.c_str(), &l6->sin6_addr) == 1) {
+      l6->sin6_family = AF_INET6;
+      llen = sizeof *l6;
+    } else {
+      *error = "source address " + source + " is not a numeric IP of the server's family";
+      return nullptr;
+    }
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), llen) != 0) {
+      *error = "cannot bind " + source + ": " + std::strerror(errno);
+      return nullptr;
+    }
+  }
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
     if (errno != EINPROGRESS) {
       *error = std::strerror(errno);

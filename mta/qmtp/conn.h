@@ -24,9 +24,10 @@ struct Timeouts {
 
 class Connection {
  public:
-  // nullptr and *error on failure (bad address, refused, timeout).
+  // nullptr and *error on failure (bad address, refused, timeout). A non-empty `source`
+  // (numeric IP of the same family) is bound as the local address before connecting.
   static std::unique_ptr<Connection> Open(const std::string& ip, int port, int timeout_seconds,
-                                          std::string* error);
+                                          std::string* error, const std::string& source = "");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -27,7 +27,7 @@ int RunQmqpInject(const QmqpInjectOptions& o, std::istream& message, std::ostrea
     return kExitTemporary;
   }
   // LF or CRLF input: the QMQP encoder sends CRLF and LF line ends alike as LF.
-  SubmitReport r = QmqpSubmit(o.servers, o.timeouts, m);
+  SubmitReport r = QmqpSubmit(o.servers, o.timeouts, m, o.source);
   switch (r.result.outcome) {
     case Outcome::kDelivered:
       return kExitOk;

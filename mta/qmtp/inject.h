@@ -29,6 +29,7 @@ struct QmqpInjectOptions {
   std::string from;                     // envelope sender; "" = the null sender
   std::vector<std::string> recipients;
   Timeouts timeouts;
+  std::string source;                   // local IP to bind (--source); "" = any
 };
 
 // Reads the whole message from `message`, submits it, writes a one-line diagnostic to

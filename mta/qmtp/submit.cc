@@ -10,10 +10,10 @@
 namespace mta::qmtp {
 
 RecipientResult QmqpSubmitTo(const std::string& ip, int port, const Timeouts& t,
-                             const OutgoingMessage& m) {
+                             const OutgoingMessage& m, const std::string& source) {
   std::string where = ip + ":" + std::to_string(port);
   std::string err;
-  std::unique_ptr<Connection> c = Connection::Open(ip, port, t.connect_seconds, &err);
+  std::unique_ptr<Connection> c = Connection::Open(ip, port, t.connect_seconds, &err, source);
   if (!c) return {Outcome::kTemporary, "connection to " + where + " failed: " + err};
   if (!c->WriteAll(EncodeQmqpSubmission(m.data, m.sender, m.recipients), t.io_seconds, &err))
     return {Outcome::kTemporary, "write to " + where + " failed: " + err};
@@ -32,7 +32,7 @@ RecipientResult QmqpSubmitTo(const std::string& ip, int port, const Timeouts& t,
 }
 
 SubmitReport QmqpSubmit(const std::vector<std::string>& servers, const Timeouts& t,
-                        const OutgoingMessage& m) {
+                        const OutgoingMessage& m, const std::string& source) {
   SubmitReport report;
   report.result = {Outcome::kTemporary, "no QMQP server"};
   for (const std::string& s : servers) {
@@ -42,7 +42,7 @@ SubmitReport QmqpSubmit(const std::vector<std::string>& servers, const Timeouts&
       continue;
     }
     report.server = s;
-    report.result = QmqpSubmitTo(hp->ip, hp->port, t, m);
+    report.result = QmqpSubmitTo(hp->ip, hp->port, t, m, source);
     // qmail-qmqpc: K and D are final; Z and failures try the next server.
     if (report.result.outcome != Outcome::kTemporary) break;
   }

@@ -27,12 +27,13 @@ struct SubmitReport {
 };
 
 // `servers`: "IP:PORT", "[IPv6]:PORT", "IP" (port 628). Bad entries count as failures.
+// `source`: local IP bound before each connection ("" = the system's choice).
 SubmitReport QmqpSubmit(const std::vector<std::string>& servers, const Timeouts& t,
-                        const OutgoingMessage& m);
+                        const OutgoingMessage& m, const std::string& source = "");
 
 // One attempt at one server.
 RecipientResult QmqpSubmitTo(const std::string& ip, int port, const Timeouts& t,
-                             const OutgoingMessage& m);
+                             const OutgoingMessage& m, const std::string& source = "");
 
 }  // namespace mta::qmtp
 

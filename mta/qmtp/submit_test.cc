@@ -134,6 +134,28 @@ TEST(QmqpInject, Exit111OnZOrConnectionFailure) {
   EXPECT_THAT(err, HasSubstr("temporary"));
 }
 
+TEST(QmqpInject, SourceAddressBoundOrTemporaryFailure) {
+  TestServer s(Qmqp());
+  QmqpInjectOptions o;
+  o.servers = {s.address()};
+  o.recipients = {"ann@example.test"};
+  o.timeouts = Short();
+  o.source = "127.0.0.1";
+  std::istringstream in("x\n");
+  std::ostringstream err;
+  EXPECT_EQ(RunQmqpInject(o, in, err), 0) << err.str();
+  EXPECT_EQ(s.stored().size(), 1u);
+  // An address of another family, or one this host does not have: nothing is sent, 111.
+  for (const char* bad : {"::1", "192.0.2.77", "not-an-ip"}) {
+    o.source = bad;
+    std::istringstream in2("x\n");
+    std::ostringstream err2;
+    EXPECT_EQ(RunQmqpInject(o, in2, err2), 111) << bad;
+    EXPECT_THAT(err2.str(), HasSubstr(bad));
+  }
+  EXPECT_EQ(s.stored().size(), 1u);
+}
+
 TEST(QmqpInject, Exit100WithoutRecipientsOrServers) {
   TestServer s(Qmqp());
   EXPECT_EQ(Inject({s.address()}, {}, "x\n"), 100);

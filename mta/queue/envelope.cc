@@ -79,6 +79,8 @@ std::string SerializeEnvelope(const Envelope& e) {
     if (!r.remote_mta.empty()) Put(&out, "mta", r.remote_mta);
     if (r.relayed) Put(&out, "relayed", "1");
     if (r.report_due) Put(&out, "report", "due");
+    if (r.delay_warning != DelayWarning::kNone)
+      Put(&out, "delay", r.delay_warning == DelayWarning::kDue ? "due" : "sent");
   }
   Put(&out, "end", "");
   return out;
@@ -125,6 +127,10 @@ std::optional<Envelope> ParseEnvelope(std::string_view in) {
       } else if (key == "report") {
         if (v != "due") return std::nullopt;
         r->report_due = true;
+      } else if (key == "delay") {
+        if (v == "due") r->delay_warning = DelayWarning::kDue;
+        else if (v == "sent") r->delay_warning = DelayWarning::kSent;
+        else return std::nullopt;
       } else {
         return std::nullopt;
       }

@@ -17,7 +17,9 @@
 // error, attempts, next, notify, orcpt, and, written only when set: status (RFC 3463 code
 // of the last result), mta (the remote MTA that gave it), relayed ("1": delivered to a peer
 // without DSN, RFC 3461 5.2.2), report ("due": a notification for this recipient's final
-// state is owed and not yet queued). Unknown keys are an error (no silent loss).
+// state is owed and not yet queued), delay ("due": a "delayed" DSN, RFC 3461 5.2.5, is owed
+// and not yet queued; "sent": it was queued, never again). Unknown keys are an error (no
+// silent loss).
 //
 //   Envelope e;  e.sender = "a@example.org";  e.recipients.push_back({.address = "b@x"});
 //   std::string text = SerializeEnvelope(e);
@@ -36,6 +38,11 @@ namespace mta::queue {
 enum class RcptState { kPending, kDelivered, kFailed };
 const char* RcptStateName(RcptState s);
 
+// RFC 3461 5.2.5: the one "delayed" DSN a pending recipient may get. kDue is written in the
+// envelope before the notification is committed, kSent after (crash-consistent like
+// report_due: a crash in between makes it once more, never loses it).
+enum class DelayWarning { kNone, kDue, kSent };
+
 struct Recipient {
   std::string address;       // forward-path without angle brackets
   RcptState state = RcptState::kPending;
@@ -51,6 +58,7 @@ struct Recipient {
   // state is owed and not yet committed to the queue. Set in the same envelope write that
   // records the final state; cleared once the notification is committed.
   bool report_due = false;
+  DelayWarning delay_warning = DelayWarning::kNone;
   bool operator==(const Recipient&) const = default;
 };
 

@@ -90,6 +90,28 @@ TEST(Envelope, NotificationFieldsRoundTripAndAreOptional) {
   EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\nrcpt 1:a\nrelayed 1:0\nend 0:\n").has_value());
 }
 
+TEST(Envelope, DelayWarningStatesRoundTrip) {
+  Envelope e;
+  e.sender = "s@x";
+  for (const char* a : {"a@y", "b@y", "c@y"}) {
+    Recipient r;
+    r.address = a;
+    e.recipients.push_back(r);
+  }
+  e.recipients[0].delay_warning = DelayWarning::kDue;
+  e.recipients[1].delay_warning = DelayWarning::kSent;
+  std::string text = SerializeEnvelope(e);
+  EXPECT_NE(text.find("rcpt 3:a@y\n"), std::string::npos);
+  EXPECT_NE(text.find("delay 3:due\n"), std::string::npos);
+  EXPECT_NE(text.find("delay 4:sent\n"), std::string::npos);
+  auto back = ParseEnvelope(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, e);
+  EXPECT_EQ(back->recipients[2].delay_warning, DelayWarning::kNone);
+  EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\nrcpt 1:a\ndelay 4:late\nend 0:\n").has_value());
+  EXPECT_FALSE(ParseEnvelope("refmta-envelope 1\ndelay 3:due\nend 0:\n").has_value());
+}
+
 RC_GTEST_PROP(EnvelopeProp, RoundTrip,
               (const std::string& sender, const std::vector<std::string>& rcpts,
                const std::string& err, uint32_t attempts, int64_t next, int64_t t)) {
@@ -97,7 +119,8 @@ RC_GTEST_PROP(EnvelopeProp, RoundTrip,
   e.sender = sender;
   e.arrival_time = t;
   for (const auto& r : rcpts)
-    e.recipients.push_back({r, RcptState::kFailed, err, attempts, next, err, r, err, r, false, false});
+    e.recipients.push_back({r, RcptState::kFailed, err, attempts, next, err, r, err, r, false, false,
+                            DelayWarning::kSent});
   auto back = ParseEnvelope(SerializeEnvelope(e));
   RC_ASSERT(back.has_value());
   RC_ASSERT(*back == e);

@@ -171,6 +171,19 @@ std::vector<std::string> CheckHome(const std::string& home, const config::Settin
     for (const std::string& d : s.local_domains) local = local || local::AsciiLower(d) == domain;
     if (local) problems.push_back("qmtp_routes names the local domain " + domain);
   }
+  bool default_route = false;
+  for (const std::string& r : s.smtp_routes) {
+    std::string domain = local::AsciiLower(r.substr(0, r.find('=')));
+    if (domain.empty()) {
+      default_route = true;
+      continue;
+    }
+    bool local = domain == local::AsciiLower(s.hostname);
+    for (const std::string& d : s.local_domains) local = local || local::AsciiLower(d) == domain;
+    if (local) problems.push_back("smtp_routes names the local domain " + domain);
+  }
+  if (default_route && !s.smarthost.empty())
+    problems.push_back("smtp_routes has a default route (=host): smarthost is never used");
   if (s.tls_configured()) {
     for (const std::string& p : {s.tls_cert, s.tls_key})
       if (access(p.c_str(), R_OK) != 0) problems.push_back("cannot read " + p);

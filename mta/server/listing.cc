@@ -21,6 +21,8 @@ std::string FormatQueueLine(const queue::Envelope& e) {
       std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
       line += std::string(", next attempt ") + buf;
     }
+    if (r.delay_warning == queue::DelayWarning::kSent) line += ", delay warning sent";
+    if (r.delay_warning == queue::DelayWarning::kDue) line += ", delay warning due";
     if (!r.last_error.empty()) line += ": " + r.last_error;
     line += ")";
   }

@@ -12,8 +12,14 @@
 // (retry_policy, concurrency_*, recipients_per_transaction), which hands out jobs sent to
 // refmta-remote as 'T' records with the message descriptor; each 'U' result goes back to the
 // Scheduler. Unknown local users accepted under unknown_recipient=accept fail with 5.1.1
-// (qmail's backscatter, disputed-points D1); alias forwards to remote addresses stay pending
-// with last_error saying why.
+// (qmail's backscatter, disputed-points D1). Alias forwards to remote addresses (qmail-local's
+// forward): once the alias's local users (if any) have their copies, a new message from the
+// same envelope sender to the forward addresses, "Delivered-To: <alias>" on top, is committed
+// and scheduled like any other (remote path); a message already carrying that Delivered-To
+// (or over hop_limit) fails 5.4.6 instead.
+// Delay warnings (RFC 3461 5.2.5, disputed-points E7): a recipient pending for
+// delay_warning_time gets its one "delayed" DSN through the same three steps as report_due
+// below (envelope "delay due", the DSN committed, envelope "delay sent").
 // Results and notifications (crash consistency):
 //   1. the result is written into the envelope (state, attempts, next attempt, last error,
 //      status, remote MTA), with report_due set on each recipient whose final state owes a
@@ -51,6 +57,7 @@
 
 #include "mta/io/file.h"
 #include "mta/io/record.h"
+#include "mta/local/loops.h"
 #include "mta/queue/envelope.h"
 #include "mta/queue/queue_store.h"
 #include "mta/sched/scheduler.h"
@@ -97,10 +104,18 @@ std::string StatusOf(const std::string& text, const char* fallback) {
   return fallback;
 }
 
+// The Delivered-To value for a local address: the domain lower-cased (qmail-local).
+std::string DeliveredTo(const std::string& addr) {
+  std::string dt = addr;
+  if (auto at = dt.rfind('@'); at != std::string::npos)
+    dt = dt.substr(0, at + 1) + local::AsciiLower(dt.substr(at + 1));
+  return dt;
+}
+
 struct Msg {
   queue::Envelope env;
   std::set<size_t> busy;    // local recipients queued or in flight
-  std::set<size_t> parked;  // left in the queue (alias forwards; until restart)
+  std::set<size_t> parked;  // left in the queue (not local after all; until restart)
   std::set<size_t> remote;  // recipients of the remote channel (in the Scheduler)
   size_t remote_jobs = 0;   // remote jobs in flight
   bool changed = false;     // envelope differs from disk
@@ -112,7 +127,7 @@ struct RcptJob {
   int outstanding = 0;
   bool temp = false, perm = false;
   std::string error;
-  std::string park_reason;  // remote forwards after local delivery
+  std::vector<std::string> forwards;  // alias forwards to remote addresses (after the users)
 };
 
 class QueueProc {
@@ -131,6 +146,10 @@ class QueueProc {
   void Schedule();
   void Dispatch(const std::string& id, size_t rcpt);
   void FinishJob(uint64_t job_id);
+  // Queues the alias forward of recipient `rcpt` of `id` to the remote addresses `to`;
+  // false with *error ("4.x.x ..." temporary, "5.x.x ..." permanent: a loop) otherwise.
+  bool Forward(const std::string& id, size_t rcpt, const std::vector<std::string>& to,
+               std::string* error);
   void Settle(const std::string& id, bool durable);
   bool Report(const std::string& id);
   void FlushRemovals();
@@ -382,12 +401,22 @@ void QueueProc::Schedule() {
   int64_t now = Now();
   if (now >= next_scan_) {
     next_scan_ = now + 1;
+    // RFC 3461 5.2.5 (disputed-points E7): recipients pending past delay_warning_time are
+    // marked as owing their one "delayed" DSN; Settle writes that durably before Report
+    // commits the notification (the same three steps as report_due).
+    std::set<std::string> owed;
+    for (auto& [id, m] : msgs_)
+      for (auto& r : m.env.recipients)
+        if (DelayWarningWanted(m.env, r, ctx_.settings, now)) {
+          r.delay_warning = queue::DelayWarning::kDue;
+          m.changed = true;
+          owed.insert(id);
+        }
     // Notifications whose commit failed earlier (I/O error): try again.
-    std::vector<std::string> owed;
     for (auto& [id, m] : msgs_)
       for (const auto& r : m.env.recipients)
-        if (r.report_due && m.busy.empty()) {
-          owed.push_back(id);
+        if ((r.report_due || r.delay_warning == queue::DelayWarning::kDue) && m.busy.empty()) {
+          owed.insert(id);
           break;
         }
     for (const std::string& id : owed) Settle(id, true);
@@ -435,9 +464,9 @@ void QueueProc::Dispatch(const std::string& id, size_t rcpt) {
     return;
   }
   std::vector<const local::LocalTarget*> users;
-  std::string forwards;
+  std::vector<std::string> forwards;
   for (const local::LocalTarget& t : res.targets) {
-    if (t.user.empty()) forwards += (forwards.empty() ? "" : ", ") + t.address;
+    if (t.user.empty()) forwards.push_back(t.address);
     else users.push_back(&t);
   }
   if (res.status == local::ResolveStatus::kNotFound || (users.empty() && forwards.empty())) {
@@ -465,10 +494,8 @@ void QueueProc::Dispatch(const std::string& id, size_t rcpt) {
   RcptJob& job = jobs_[job_id];
   job.id = id;
   job.rcpt = rcpt;
-  if (!forwards.empty()) job.park_reason = "alias forward to " + forwards + ": awaiting remote delivery";
-  std::string dt = addr;
-  if (auto at = dt.rfind('@'); at != std::string::npos)
-    dt = dt.substr(0, at + 1) + local::AsciiLower(dt.substr(at + 1));
+  job.forwards = std::move(forwards);
+  std::string dt = DeliveredTo(addr);
   std::string key = id + "R" + std::to_string(rcpt);
   for (const local::LocalTarget* t : users) {
     auto fd = io::OpenFile(store_.MessagePath(id), O_RDONLY);
@@ -554,6 +581,18 @@ void QueueProc::FinishJob(uint64_t job_id) {
   m.busy.erase(job.rcpt);
   m.changed = true;
   bool final_state = false;
+  bool forwarded = false;
+  if (!job.perm && !job.temp && !job.forwards.empty()) {
+    // The alias's local users (if any) have their copies (keyed: a retry does not repeat
+    // them); now its remote forward.
+    std::string error;
+    if (!Forward(job.id, job.rcpt, job.forwards, &error)) {
+      (error[0] == '5' ? job.perm : job.temp) = true;
+      job.error = error;
+    } else {
+      forwarded = true;
+    }
+  }
   if (job.perm) {
     r.state = queue::RcptState::kFailed;
     r.last_error = job.error;
@@ -572,9 +611,6 @@ void QueueProc::FinishJob(uint64_t job_id) {
       int64_t backoff = std::min<int64_t>(3600, int64_t{30} << std::min<uint32_t>(r.attempts - 1, 7));
       r.next_attempt = Now() + backoff;
     }
-  } else if (!job.park_reason.empty()) {
-    r.last_error = job.park_reason;
-    m.parked.insert(job.rcpt);
   } else {
     r.state = queue::RcptState::kDelivered;
     r.last_error.clear();
@@ -582,7 +618,63 @@ void QueueProc::FinishJob(uint64_t job_id) {
     final_state = HasSuccess(r.notify);  // RFC 3461 5.2.2: a success DSN is asked for
   }
   if (final_state) r.report_due = true;
-  Settle(job.id, final_state);
+  // A forward is on disk: its recipient's new state is made durable at once, so a crash
+  // repeats the forward only within this one write (as for a notification, step 3).
+  Settle(job.id, final_state || forwarded);
+}
+
+bool QueueProc::Forward(const std::string& id, size_t rcpt, const std::vector<std::string>& to,
+                        std::string* error) {
+  Msg& m = msgs_.at(id);
+  const queue::Recipient& r = m.env.recipients[rcpt];
+  std::string dt = DeliveredTo(Qualify(r.address));
+  auto original = store_.LoadMessage(id);
+  if (!original.ok()) {
+    *error = "4.3.0 forward: " + original.status().ToString();
+    return false;
+  }
+  // F1/F2: the same loop rules as a local delivery (hop count; qmail-local's Delivered-To).
+  local::LoopCheck loop = local::CheckLoops(*original, dt, ctx_.settings.hop_limit);
+  if (loop.status == local::LoopStatus::kHopCountExceeded) {
+    *error = "5.4.6 too many hops (" + std::to_string(loop.hops) + "): mail loop";
+    return false;
+  }
+  if (loop.status == local::LoopStatus::kDeliveredToLoop && ctx_.settings.delivered_to_check) {
+    *error = "5.4.6 Delivered-To: " + dt + " already present: mail loop";
+    return false;
+  }
+  // qmail-local's forward: a new message from the same envelope sender to the forward
+  // addresses, with "Delivered-To: <alias>" on top (what a returning copy is checked for).
+  queue::Envelope f;
+  f.sender = m.env.sender;
+  f.ret = m.env.ret;
+  f.envid = m.env.envid;
+  for (const std::string& a : to) {
+    queue::Recipient fr;
+    fr.address = a;
+    fr.notify = r.notify;
+    fr.orcpt = r.orcpt;
+    f.recipients.push_back(std::move(fr));
+  }
+  f.arrival_time = Now();
+  f.protocol = "local";
+  f.helo = ctx_.settings.hostname;
+  std::string message = "Delivered-To: " + dt + "\r\n" + *original;
+  std::vector<queue::PendingMessage> batch = {{&f, message}};
+  auto results = store_.CommitBatch(batch);
+  if (results.empty() || !results[0].ok()) {
+    *error = "4.3.0 forward: queue write failed";
+    return false;
+  }
+  const std::string& nid = *results[0];
+  std::string rcpts;
+  for (const std::string& a : to) rcpts += " <" + a + ">";
+  Log("forwarded ", id, " <", r.address, "> as ", nid, " from <", f.sender, "> to", rcpts);
+  Msg& n = msgs_[nid];
+  n.env = std::move(f);
+  n.env.id = nid;
+  Adopt(nid, true);
+  return true;
 }
 
 void QueueProc::DispatchRemote() {
@@ -707,7 +799,7 @@ void QueueProc::Settle(const std::string& id, bool durable) {
   Msg& m = it->second;
   bool due = false, pending = false;
   for (const auto& r : m.env.recipients) {
-    due = due || r.report_due;
+    due = due || r.report_due || r.delay_warning == queue::DelayWarning::kDue;
     pending = pending || r.state == queue::RcptState::kPending;
   }
   if (!due && !durable && !m.busy.empty()) return;  // one write when the local deliveries end
@@ -747,12 +839,17 @@ bool QueueProc::Report(const std::string& id) {
   std::vector<bool> relayed(m.env.recipients.size(), false);
   for (size_t i = 0; i < m.env.recipients.size(); ++i) {
     const queue::Recipient& r = m.env.recipients[i];
-    if (!r.report_due) continue;
+    // A delay warning owed by a recipient that has since reached its final state is dropped
+    // (its failure or success notice, if any, says more).
+    bool delayed = !r.report_due && r.delay_warning == queue::DelayWarning::kDue &&
+                   r.state == queue::RcptState::kPending;
+    if (!r.report_due && !delayed) continue;
     sched::RecipientEvent e;
     e.message_id = id;
     e.recipient = i;
     e.address = r.address;
     e.state = r.state;
+    e.give_up_at = m.env.arrival_time + static_cast<int64_t>(ctx_.settings.queue_lifetime);
     e.expired = r.status == "4.4.7";
     e.status = r.status;
     e.diagnostic = r.last_error;
@@ -789,7 +886,10 @@ bool QueueProc::Report(const std::string& id) {
     Adopt(nid, true);
   }
   Msg& mm = msgs_.at(id);
-  for (auto& r : mm.env.recipients) r.report_due = false;
+  for (auto& r : mm.env.recipients) {
+    r.report_due = false;
+    if (r.delay_warning == queue::DelayWarning::kDue) r.delay_warning = queue::DelayWarning::kSent;
+  }
   mm.changed = true;
   return true;
 }

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <ctime>
 #include <map>
+#include <variant>
 
 #include "mta/dns/config.h"
 #include "mta/dns/route.h"
@@ -119,38 +120,106 @@ std::vector<RemoteRcptResult> DeliverQmtp(const RemoteJob& job, const std::strin
   return out;
 }
 
+std::optional<SmtpRoute> SmtpRouteFor(std::string_view domain,
+                                      const std::vector<std::string>& routes,
+                                      const std::string& smarthost) {
+  std::string d = local_lower(std::string(domain));
+  while (!d.empty() && d.back() == '.') d.pop_back();
+  auto find = [&](std::string_view key) -> const std::string* {
+    for (const std::string& item : routes) {
+      auto eq = item.find('=');
+      if (eq != std::string::npos && local_lower(item.substr(0, eq)) == key) return &item;
+    }
+    return nullptr;
+  };
+  auto make = [](const std::string& entry, std::string_view relay) {
+    SmtpRoute r;
+    r.entry = entry;
+    if (relay.empty()) return r;  // MX lookup as usual
+    // A host with ':' must be an IPv6 address ("a:b:c" is no host[:port]).
+    if (!config::ParseHostPort(relay, &r.host, &r.port, 25) ||
+        (r.host.find(':') != std::string::npos && !IsIp(r.host))) {
+      r = SmtpRoute{};
+      r.entry = entry;
+      r.valid = false;
+    }
+    return r;
+  };
+  // qmail-remote.c: constmap lookups of host.s + i at i == 0 and at each '.', then "".
+  const std::string* hit = find(d);
+  for (std::size_t i = d.find('.'); hit == nullptr && i != std::string::npos;
+       i = d.find('.', i + 1))
+    hit = find(std::string_view(d).substr(i));
+  if (hit == nullptr) hit = find("");
+  if (hit != nullptr) return make(*hit, std::string_view(*hit).substr(hit->find('=') + 1));
+  if (!smarthost.empty()) return make("smarthost", smarthost);
+  return std::nullopt;
+}
+
+namespace {
+
+// dns_server, or resolv.conf (127.0.0.1:53 when it names none); false on a bad dns_server.
+bool ResolverConfigFor(const config::Settings& s, dns::ResolverConfig* rc, std::string* error) {
+  if (!s.dns_server.empty()) {
+    std::pair<std::string, int> server;
+    if (!dns::ParseServerSpec(s.dns_server, &server, error)) return false;
+    rc->servers = {server};
+  } else if (!dns::LoadResolvConf("/etc/resolv.conf", rc, error) || rc->servers.empty()) {
+    if (rc->servers.empty()) rc->servers = {{"127.0.0.1", 53}};
+  }
+  return true;
+}
+
+// A route's host: an IP literal as is; a name by its A records (qmail-remote treats the
+// relay as the only MX of the domain: no MX lookup of the relay itself).
+std::vector<Hop> RouteHost(const SmtpRoute& r, const config::Settings& s, std::string* error,
+                           bool* temp) {
+  if (IsIp(r.host)) return {{r.host, r.host, r.port}};
+  dns::ResolverConfig rc;
+  if (!ResolverConfigFor(s, &rc, error)) return {};
+  dns::StubResolver resolver(rc);
+  dns::QueryResult q = resolver.Query(r.host, dns::RrType::kA);
+  std::vector<Hop> out;
+  for (const auto& rr : q.answers)
+    if (const auto* a = std::get_if<dns::AddressRdata>(&rr.data)) {
+      bool dup = false;
+      for (const Hop& h : out) dup = dup || h.ip == a->address;
+      if (!dup) out.push_back({r.host, a->address, r.port});
+    }
+  if (out.empty()) {
+    *temp = q.status == dns::QueryStatus::kTempFail;
+    *error = "cannot resolve route host " + r.host + " (" + r.entry + "): " +
+             dns::QueryStatusName(q.status) + (q.detail.empty() ? "" : " (" + q.detail + ")");
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp) {
   *temp = true;
-  if (!s.smarthost.empty()) {
-    std::string host;
-    std::uint16_t port = 25;
-    if (!config::ParseHostPort(s.smarthost, &host, &port, 25)) {
-      *error = "bad smarthost '" + s.smarthost + "'";
-      return {};
-    }
-    return Lookup(host, port, error, temp);
+  std::optional<SmtpRoute> route = SmtpRouteFor(domain, s.smtp_routes, s.smarthost);
+  if (route && !route->valid) {
+    *error = route->entry == "smarthost" ? "bad smarthost '" + s.smarthost + "'"
+                                         : "bad smtp_routes entry '" + route->entry + "'";
+    return {};
   }
+  if (route && !route->host.empty()) return RouteHost(*route, s, error, temp);
   // RFC 5321 5.1: MX records (implicit MX, null MX per RFC 7505) through mta/dns.
   dns::ResolverConfig rc;
-  if (!s.dns_server.empty()) {
-    std::pair<std::string, int> server;
-    if (!dns::ParseServerSpec(s.dns_server, &server, error)) return {};
-    rc.servers = {server};
-  } else if (!dns::LoadResolvConf("/etc/resolv.conf", &rc, error) || rc.servers.empty()) {
-    if (rc.servers.empty()) rc.servers = {{"127.0.0.1", 53}};
-  }
+  if (!ResolverConfigFor(s, &rc, error)) return {};
   dns::StubResolver resolver(rc);
   dns::RouteOptions ro;
   ro.self_names = {s.hostname};
-  dns::RouteResult route = dns::ResolveMailRoute(resolver, domain, ro);
+  dns::RouteResult mx = dns::ResolveMailRoute(resolver, domain, ro);
   std::vector<Hop> out;
-  for (const dns::MailHost& h : route.hosts)
+  for (const dns::MailHost& h : mx.hosts)
     for (const std::string& a : h.addresses) out.push_back({h.name, a, 25});
   if (out.empty()) {
-    *temp = !dns::IsPermanentFailure(route.status) && route.status != dns::RouteStatus::kOk;
-    *error = "no route to " + std::string(domain) + ": " + dns::RouteStatusName(route.status) +
-             (route.detail.empty() ? "" : " (" + route.detail + ")");
+    *temp = !dns::IsPermanentFailure(mx.status) && mx.status != dns::RouteStatus::kOk;
+    *error = "no route to " + std::string(domain) + ": " + dns::RouteStatusName(mx.status) +
+             (mx.detail.empty() ? "" : " (" + mx.detail + ")");
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #define MTA_SERVER_REMOTE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,10 +31,29 @@ struct Hop {
   std::uint16_t port = 25;
 };
 
-// The addresses for `domain`, in order. With `smarthost` set: its host (an IP literal, or a
-// name looked up with getaddrinfo) and port, for every domain. Without:
-// MX lookup (mta/dns ResolveMailRoute: RFC 5321 5.1, RFC 7505 null MX) through dns_server or
-// resolv.conf, port 25. `*temp` tells whether an empty result is temporary.
+// One smtp_routes decision: connect to `host`:`port` as if it were the domain's only MX;
+// an empty host means MX lookup as usual (qmail smtproutes' empty relay).
+struct SmtpRoute {
+  std::string host;
+  std::uint16_t port = 25;
+  std::string entry;  // the smtp_routes item (or "smarthost") that matched
+  bool valid = true;  // false: the matching entry's host[:port] does not parse
+  bool operator==(const SmtpRoute&) const = default;
+};
+
+// The route of `domain` (qmail-remote's smtproutes lookup): the entry for the domain itself,
+// else the one for its longest ".suffix" (".example.org" matches a.example.org and
+// b.a.example.org, not example.org), else the default "=host" entry, else `smarthost`
+// (the default route too). nullopt: no route, MX lookup. Domains compare case-insensitively.
+std::optional<SmtpRoute> SmtpRouteFor(std::string_view domain,
+                                      const std::vector<std::string>& routes,
+                                      const std::string& smarthost);
+
+// The addresses for `domain`, in order. A route from SmtpRouteFor (smtp_routes, smarthost)
+// with a host: that host (an IP literal, or a name whose A records are looked up through
+// dns_server / resolv.conf) and port. Otherwise MX lookup (mta/dns ResolveMailRoute:
+// RFC 5321 5.1, RFC 7505 null MX) through dns_server or resolv.conf, port 25. `*temp`
+// tells whether an empty result is temporary.
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp);
 

@@ -2,6 +2,7 @@
 // scheduler events -> queued notifications (RFC 3461, RFC 3464, RFC 5321 6.1).
 #include "mta/server/sending.h"
 
+#include <cctype>
 #include <cstdlib>
 
 #include "mta/io/record.h"
@@ -164,6 +165,33 @@ sched::RecipientResult ToSchedulerResult(std::size_t recipient, const RemoteRcpt
   return o;
 }
 
+bool DelayWarningWanted(const queue::Envelope& e, const queue::Recipient& r,
+                        const config::Settings& s, std::int64_t now) {
+  if (r.state != queue::RcptState::kPending || r.attempts == 0 ||
+      r.delay_warning != queue::DelayWarning::kNone)
+    return false;
+  // RFC 5321 6.1: nothing is ever sent to <>; "#@[]" is qmail's double-bounce sender.
+  if (e.sender.empty() || e.sender == "#@[]") return false;
+  if (now - e.arrival_time < static_cast<std::int64_t>(s.delay_warning_time)) return false;
+  if (r.notify.empty()) return s.delay_warnings;
+  // RFC 3461 4.1: NOTIFY = "NEVER" / 1#("SUCCESS" / "FAILURE" / "DELAY").
+  std::string_view n = r.notify;
+  while (!n.empty()) {
+    std::size_t comma = n.find(',');
+    std::string_view item = n.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.size() == 5) {
+      std::string lower;
+      for (char c : item) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "delay") return true;
+    }
+    if (comma == std::string_view::npos) break;
+    n.remove_prefix(comma + 1);
+  }
+  return false;  // RFC 3461 5.2.5: NOTIFY without DELAY: a "delayed" DSN MUST NOT be issued
+}
+
 std::vector<QueuedNotification> NotificationsFor(
     const queue::Envelope& envelope, std::string_view original,
     const std::vector<sched::RecipientEvent>& events, const std::vector<bool>& relayed,
@@ -187,7 +215,12 @@ std::vector<QueuedNotification> NotificationsFor(
       o.action = rel ? report::Action::kRelayed : report::Action::kDelivered;
       if (o.status.empty() || o.status[0] != '2') o.status = "2.0.0";
     } else {
-      continue;  // will be retried: no delay notice from here
+      // Still pending: a "delayed" DSN (RFC 3464 2.3.3), sent by MakeNotifications only per
+      // RFC 3461 5.2.5 (NOTIFY=DELAY, or no NOTIFY with delay_warnings) and past
+      // delay_warning_time.
+      o.action = report::Action::kDelayed;
+      if (o.status.empty() || o.status[0] != '4') o.status = "4.0.0";
+      o.will_retry_until = e.give_up_at;  // RFC 3464 2.3.9 Will-Retry-Until
     }
     outcomes.push_back(std::move(o));
   }

@@ -72,6 +72,14 @@ bool DecodeRemoteResult(std::string_view record, std::uint64_t* req,
 // The scheduler's view of one remote result (status defaults: 2.0.0 / 4.0.0 / 5.0.0).
 sched::RecipientResult ToSchedulerResult(std::size_t recipient, const RemoteRcptResult& r);
 
+// RFC 3461 5.2.5 / disputed-points E7: true when recipient `r` of `e` should now be marked
+// as owing its one "delayed" DSN: still pending, tried at least once, no warning yet, the
+// message at least delay_warning_time old at `now`, a sender that can get notifications
+// (not <>, not "#@[]"), and NOTIFY containing DELAY, or NOTIFY absent with delay_warnings
+// on (NOTIFY=NEVER or a NOTIFY without DELAY: never).
+bool DelayWarningWanted(const queue::Envelope& e, const queue::Recipient& r,
+                        const config::Settings& s, std::int64_t now);
+
 // A notification ready to be queued like any submission.
 struct QueuedNotification {
   queue::Envelope envelope;  // sender "" (or "#@[]" / the double-bounce sender)
@@ -81,8 +89,11 @@ struct QueuedNotification {
 
 // Notifications for the events of one message: failed recipients (expired ones with
 // 4.4.7), delivered ones with NOTIFY=SUCCESS (Action relayed when `relayed` lists them),
-// never to <> (RFC 5321 6.1; double bounces follow double_bounce). `original` is the
-// stored message. `now` and `random` make the output deterministic.
+// pending ones as one "delayed" DSN (Will-Retry-Until = give_up_at) when RFC 3461 5.2.5
+// allows it (NOTIFY=DELAY, or NOTIFY absent and delay_warnings) and the message is at
+// least delay_warning_time old; never to <> (RFC 5321 6.1; double bounces follow
+// double_bounce). `original` is the stored message. `now` and `random` make the output
+// deterministic.
 std::vector<QueuedNotification> NotificationsFor(
     const queue::Envelope& envelope, std::string_view original,
     const std::vector<sched::RecipientEvent>& events, const std::vector<bool>& relayed,

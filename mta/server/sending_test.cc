@@ -272,6 +272,86 @@ TEST(RemoteDelivery, RouteBySmarthost) {
   EXPECT_TRUE(temp);
 }
 
+TEST(SmtpRoutes, QmailSmtproutesLookupOrder) {
+  const std::vector<std::string> routes = {
+      "exact.test=192.0.2.1:2525", ".sub.test=192.0.2.2", "sub.test=", "=relay.test:26",
+      "Mixed.Test=[2001:db8::1]:27"};
+  auto r = SmtpRouteFor("exact.test", routes, "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host, "192.0.2.1");
+  EXPECT_EQ(r->port, 2525);
+  EXPECT_EQ(r->entry, "exact.test=192.0.2.1:2525");
+  // ".sub.test" matches every subdomain, at any depth, but not sub.test itself.
+  for (const char* d : {"a.sub.test", "b.a.sub.test", "A.SUB.TEST"}) {
+    r = SmtpRouteFor(d, routes, "");
+    ASSERT_TRUE(r) << d;
+    EXPECT_EQ(r->host, "192.0.2.2") << d;
+    EXPECT_EQ(r->port, 25) << d;
+  }
+  r = SmtpRouteFor("sub.test", routes, "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host, "");  // empty relay: MX lookup as usual
+  EXPECT_TRUE(r->valid);
+  // Everything else: the default route, which takes precedence over smarthost.
+  r = SmtpRouteFor("other.test", routes, "192.0.2.9:2600");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host, "relay.test");
+  EXPECT_EQ(r->port, 26);
+  r = SmtpRouteFor("x.mixed.test", routes, "");
+  EXPECT_EQ(r->host, "relay.test");  // "Mixed.Test" is exact only
+  r = SmtpRouteFor("mixed.test.", routes, "");
+  EXPECT_EQ(r->host, "2001:db8::1");
+  EXPECT_EQ(r->port, 27);
+  // The longest suffix wins.
+  r = SmtpRouteFor("a.b.deep.test", {".deep.test=192.0.2.3", ".b.deep.test=192.0.2.4"}, "");
+  EXPECT_EQ(r->host, "192.0.2.4");
+  // No default entry: smarthost is the default route; without either: MX (nullopt).
+  r = SmtpRouteFor("other.test", {"exact.test=192.0.2.1"}, "192.0.2.9:2600");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->host, "192.0.2.9");
+  EXPECT_EQ(r->entry, "smarthost");
+  EXPECT_FALSE(SmtpRouteFor("other.test", {"exact.test=192.0.2.1"}, ""));
+  EXPECT_FALSE(SmtpRouteFor("xexact.test", {"exact.test=192.0.2.1"}, ""));
+  r = SmtpRouteFor("x.test", {}, "bad:port:x");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->valid);
+}
+
+TEST(SmtpRoutes, RouteDomainUsesRoutesBeforeMx) {
+  config::Settings s = Strict();
+  s.dns_server = "127.0.0.1:1";  // nothing answers
+  s.smtp_routes = {"ip.test=127.0.0.7:2526", ".ip.test=[::1]:2527", "name.test=relay.test",
+                   "mx.test="};
+  std::string err;
+  bool temp = false;
+  auto hops = RouteDomain("ip.test", s, &err, &temp);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].ip, "127.0.0.7");
+  EXPECT_EQ(hops[0].port, 2526);
+  hops = RouteDomain("a.ip.test", s, &err, &temp);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].ip, "::1");
+  EXPECT_EQ(hops[0].port, 2527);
+  // A route host name is looked up through dns_server (no answer here: temporary).
+  err.clear();
+  EXPECT_TRUE(RouteDomain("name.test", s, &err, &temp).empty());
+  EXPECT_TRUE(temp);
+  EXPECT_NE(err.find("cannot resolve route host relay.test"), std::string::npos) << err;
+  // "domain=": MX lookup, as for a domain without a route.
+  err.clear();
+  EXPECT_TRUE(RouteDomain("mx.test", s, &err, &temp).empty());
+  EXPECT_NE(err.find("no route to mx.test"), std::string::npos) << err;
+  s.smarthost = "127.0.0.8:2528";
+  hops = RouteDomain("else.test", s, &err, &temp);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].ip, "127.0.0.8");
+  s.smtp_routes.push_back("=127.0.0.9");
+  hops = RouteDomain("else.test", s, &err, &temp);
+  ASSERT_EQ(hops.size(), 1u);
+  EXPECT_EQ(hops[0].ip, "127.0.0.9");
+  EXPECT_EQ(hops[0].port, 25);
+}
+
 TEST(RemoteProcess, JobOverSocketpairWithMessageFd) {
   ScriptServer srv(Script{});
   int sv[2];
@@ -389,6 +469,78 @@ TEST(Notifications, SuccessRelayedAndSizeLimit) {
   s.bounce_size_limit = 0;
   auto all = NotificationsFor(Env("s@local.test"), big, {Failed("bad@x.test", 0)}, {}, s, 1700000100, Counter);
   EXPECT_NE(all[0].message.find(std::string(5000, 'x')), std::string::npos);
+}
+
+TEST(DelayWarnings, WantedPerNotifySettingAndAge) {
+  config::Settings s = Strict();
+  s.delay_warning_time = 3600;
+  queue::Envelope e = Env("s@local.test");
+  queue::Recipient& r = e.recipients[0];
+  r.attempts = 1;
+  const std::int64_t late = e.arrival_time + 3600, early = e.arrival_time + 3599;
+  EXPECT_TRUE(DelayWarningWanted(e, r, s, late));   // NOTIFY absent, delay_warnings on
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, early));  // not old enough
+  s.delay_warnings = false;
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, late));
+  for (const char* n : {"DELAY", "failure,delay", "SUCCESS, DELAY"}) {
+    r.notify = n;
+    EXPECT_TRUE(DelayWarningWanted(e, r, s, late)) << n;  // explicit request honoured
+  }
+  s.delay_warnings = true;
+  // RFC 3461 5.2.5: NOTIFY without DELAY (or NEVER): MUST NOT.
+  for (const char* n : {"NEVER", "FAILURE", "SUCCESS,FAILURE", "DELAYED"}) {
+    r.notify = n;
+    EXPECT_FALSE(DelayWarningWanted(e, r, s, late)) << n;
+  }
+  r.notify = "";
+  r.delay_warning = queue::DelayWarning::kSent;  // never twice
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, late));
+  r.delay_warning = queue::DelayWarning::kDue;
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, late));
+  r.delay_warning = queue::DelayWarning::kNone;
+  r.attempts = 0;  // not tried yet: not delayed
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, late));
+  r.attempts = 2;
+  r.state = queue::RcptState::kFailed;
+  EXPECT_FALSE(DelayWarningWanted(e, r, s, late));
+  r.state = queue::RcptState::kPending;
+  for (const char* sender : {"", "#@[]"}) {
+    queue::Envelope n = e;
+    n.sender = sender;
+    EXPECT_FALSE(DelayWarningWanted(n, n.recipients[0], s, late)) << sender;
+  }
+}
+
+TEST(DelayWarnings, PendingEventMakesOneDelayedDsn) {
+  config::Settings s = Strict();
+  s.delay_warning_time = 3600;
+  sched::RecipientEvent p = Failed("bad@x.test", 0);
+  p.state = queue::RcptState::kPending;
+  p.status = "4.3.0";
+  p.diagnostic = "451 4.3.0 try again later";
+  p.give_up_at = 1700000000 + 432000;
+  auto n = NotificationsFor(Env("s@local.test"), kMsg, {p}, {}, s, 1700003600, Counter);
+  ASSERT_EQ(n.size(), 1u);
+  EXPECT_EQ(n[0].kind, bounce::Kind::kDelay);
+  EXPECT_EQ(n[0].envelope.sender, "");
+  EXPECT_EQ(n[0].envelope.recipients[0].address, "s@local.test");
+  EXPECT_NE(n[0].message.find("Action: delayed"), std::string::npos) << n[0].message;
+  EXPECT_NE(n[0].message.find("Status: 4.3.0"), std::string::npos);
+  EXPECT_NE(n[0].message.find("Will-Retry-Until: "), std::string::npos);
+  // Too early, NOTIFY without DELAY, or a QSBMF profile's delay_warnings=off: none.
+  EXPECT_TRUE(NotificationsFor(Env("s@local.test"), kMsg, {p}, {}, s, 1700003599, Counter).empty());
+  EXPECT_TRUE(NotificationsFor(Env("s@local.test", "FAILURE"), kMsg, {p}, {}, s, 1700003600, Counter).empty());
+  config::Settings q = Qmail();
+  q.delay_warning_time = 3600;
+  EXPECT_TRUE(NotificationsFor(Env("s@local.test"), kMsg, {p}, {}, q, 1700003600, Counter).empty());
+  auto asked = NotificationsFor(Env("s@local.test", "DELAY"), kMsg, {p}, {}, q, 1700003600, Counter);
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_NE(asked[0].message.find("Action: delayed"), std::string::npos);  // RFC 3464 even so
+  // A status that is not 4.x.x is reported as 4.0.0.
+  p.status = "";
+  auto z = NotificationsFor(Env("s@local.test"), kMsg, {p}, {}, s, 1700003600, Counter);
+  ASSERT_EQ(z.size(), 1u);
+  EXPECT_NE(z[0].message.find("Status: 4.0.0"), std::string::npos);
 }
 
 }  // namespace

@@ -312,8 +312,8 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"bounce_format", "sending_test.cc::Notifications.FailureFormatPerSetting"},
       {"double_bounce", "sending_test.cc::Notifications.DoubleBouncePolicies"},
       {"bounce_size_limit", "sending_test.cc::Notifications.SuccessRelayedAndSizeLimit"},
-      {"delay_warnings", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
-      {"delay_warning_time", "sending_test.cc::SendingOptions.StrictAndQmailValues"},
+      {"delay_warnings", "test_sending.py::test_delay_warning_once_per_notify"},
+      {"delay_warning_time", "test_sending.py::test_delay_warning_once_per_notify"},
       {"bounce_auto_submitted", "sending_test.cc::Notifications.FailureFormatPerSetting"},
       {"smtp_client_greeting",
        "sending_test.cc::RemoteDelivery.DeliveredWithEhloAndOneTransaction, "
@@ -327,6 +327,7 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"qmqp_listen", "test_sending.py::test_qmqp_inject_delivered_locally"},
       {"qmqp_clients", "test_sending.py::test_qmqp_inject_delivered_locally"},
       {"qmtp_routes", "test_sending.py::test_qmtp_route_to_refmta"},
+      {"smtp_routes", "sending_test.cc::SmtpRoutes.*, test_sending.py::test_smtp_routes_each_form"},
   };
   return k;
 }

@@ -21,6 +21,13 @@ def client(server):
     return smtplib.SMTP(SERVER_IP, server.port, source_address=(CLIENT_IP, 0), timeout=30)
 
 
+def test_version():
+    # The harness records the first line as the target's version.
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout == "refmta 0.1.0\n", (r.returncode, r.stdout, r.stderr)
+    assert run().returncode == 2  # no subcommand: usage error
+
+
 def test_init_writes_documented_config_and_tree(home):
     r = run("init", "--home", home, "--domain", "example.test", "--user", "joe", "--user", "ann")
     assert r.returncode == 0, r.stderr

@@ -21,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import CLIENT_IP, MTASPEC, SERVER_IP, free_port, maildir_files, run, wait_for
+from conftest import CLIENT_IP, MTASPEC, REFMTA, SERVER_IP, free_port, maildir_files, run, wait_for
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the peers listen on port 25 (root)")
 
@@ -49,7 +49,9 @@ def _zone():
     recs += [{"name": "mxfo.test", "type": "MX", "preference": 10, "exchange": "mx421.mxfo.test"},
              {"name": "mx421.mxfo.test", "type": "A", "address": IP["fo421"]},
              {"name": "mxfo.test", "type": "MX", "preference": 20, "exchange": "mx.ok.test"},
-             {"name": "nullmx.test", "type": "MX", "preference": 0, "exchange": "."}]
+             {"name": "nullmx.test", "type": "MX", "preference": 0, "exchange": "."},
+             # smtp_routes: a route host given by name (A record only, no MX of its own).
+             {"name": "relay.route.test", "type": "A", "address": IP["ok"]}]
     return {"ttl": 60, "records": recs}
 
 
@@ -417,31 +419,44 @@ def _closed(s):
         return True
 
 
+def qmqp_inject(port, source, rcpts, data, sender="s@sender.test"):
+    """`refmta qmqp-inject` from `source` (bound with --source); returns the CompletedProcess."""
+    return subprocess.run([REFMTA, "qmqp-inject", "--source", source, "--server", f"{SERVER_IP}:{port}",
+                           "--from", sender, "--timeout-connect", "10", "--timeout", "20", *rcpts],
+                          input=data, capture_output=True, timeout=60)
+
+
 def test_qmqp_inject_delivered_locally(server_factory, home, net):
-    # qmqp_listen on; qmqp_clients lets 127.0.0.2 in, others are closed at once. (The client
-    # here binds 127.0.0.2: `refmta qmqp-inject` cannot choose its source address.)
+    # qmqp_listen on; qmqp_clients lets 127.0.0.2 in, others are closed at once. The real
+    # `refmta qmqp-inject` submits, from the address --source binds; exit 0 / 100 / 111.
     port = free_port()
-    srv = serve(server_factory, home, net, f"qmqp_listen={SERVER_IP}:{port}", "qmqp_clients=127.0.0.2/32")
-    m = b"Subject: by qmqp\n\nhello over qmqp\n"
-    pkg = _netstring(_netstring(m) + _netstring(b"s@sender.test") + _netstring(b"joe@example.test"))
-    with socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=30) as s:
-        s.sendall(pkg)
-        resp = _read_netstring(s.makefile("rb"))
-    assert resp and resp.startswith(b"K"), resp
+    srv = serve(server_factory, home, net, f"qmqp_listen={SERVER_IP}:{port}", "qmqp_clients=127.0.0.2/32",
+                "message_size_max=65536")
+    r = qmqp_inject(port, CLIENT_IP, ["joe@example.test"], b"Subject: by qmqp\n\nhello over qmqp\n")
+    assert r.returncode == 0, (r.returncode, r.stderr, srv.log()[-2000:])
     files = wait_for(lambda: maildir_files(home, "joe"))
     assert files and b"hello over qmqp" in open(files[0], "rb").read()
-    assert b"with QMQP" in open(files[0], "rb").read()
-    with socket.create_connection((SERVER_IP, port), source_address=("127.0.0.3", 0), timeout=30) as s:
-        s.sendall(pkg)
-        assert _closed(s)
+    data = open(files[0], "rb").read()
+    assert b"with QMQP" in data and b"127.0.0.2" in data, data[:600]
+    # "D" (the message is larger than message_size_max): 100, nothing queued.
+    r = qmqp_inject(port, CLIENT_IP, ["joe@example.test"], b"Subject: big\n\n" + b"x" * 70000 + b"\n")
+    assert r.returncode == 100, (r.returncode, r.stderr)
+    assert b"permanent" in r.stderr
+    # Not in qmqp_clients: closed at once, no response: 111 (temporary).
+    r = qmqp_inject(port, "127.0.0.3", ["joe@example.test"], b"Subject: refused\n\nno\n")
+    assert r.returncode == 111, (r.returncode, r.stderr)
     assert wait_log(srv, "not in qmqp_clients")
+    time.sleep(0.5)
+    assert len(maildir_files(home, "joe")) == 1
     assert srv.stop() == 0
-    # qmqp_clients empty (the default): nobody.
+    # qmqp_clients empty (the default): nobody; and nothing listening at all: 111 too.
     srv = server_factory(extra=["--set", f"qmqp_listen={SERVER_IP}:{port}", "--set", "qmqp_clients="])
-    with socket.create_connection((SERVER_IP, port), source_address=(CLIENT_IP, 0), timeout=30) as s:
-        s.sendall(pkg)
-        assert _closed(s)
+    r = qmqp_inject(port, CLIENT_IP, ["joe@example.test"], b"Subject: nobody\n\nno\n")
+    assert r.returncode == 111, (r.returncode, r.stderr)
     assert srv.stop() == 0
+    r = qmqp_inject(port, CLIENT_IP, ["joe@example.test"], b"Subject: dead\n\nno\n")
+    assert r.returncode == 111 and b"temporary" in r.stderr, (r.returncode, r.stderr)
+    assert len(maildir_files(home, "joe")) == 1
 
 
 def test_qmtp_listener_malformed_netstring_and_delivery(server_factory, home, net):
@@ -513,3 +528,183 @@ def test_check_config_sending_keys(home):
     assert r.returncode == 2 and "qmtp_routes" in r.stderr
     r = run("check-config", "--home", home, "--set", "qmtp_listen=localhost")
     assert r.returncode == 1 and "bad listen address" in r.stdout
+
+
+def _clock(base_dir, monkeypatch, seconds=0):
+    clock = os.path.join(base_dir, "clock")
+    with open(clock, "w") as f:
+        f.write(f"{seconds}\n")
+    os.chmod(clock, 0o644)
+    monkeypatch.setenv("REFMTA_CLOCK_OFFSET_FILE", clock)
+    return clock
+
+
+def _set_clock(clock, seconds):
+    with open(clock, "w") as f:
+        f.write(f"{seconds}\n")
+
+
+@pytest.mark.parametrize("warnings", ["on", "off"])
+def test_delay_warning_once_per_notify(server_factory, home, net, peers, base_dir, monkeypatch, warnings):
+    # RFC 3461 5.2.5 / E7: one "delayed" DSN per recipient pending past delay_warning_time,
+    # when NOTIFY asks for DELAY, or NOTIFY is absent and delay_warnings is on; never for
+    # NOTIFY=NEVER or a NOTIFY without DELAY; never twice.
+    clock = _clock(base_dir, monkeypatch)
+    peers("tmp", {"replies": {"rcpt": "451 4.3.0 try again later"}})
+    srv = serve(server_factory, home, net, "delay_warning_time=3600", "delay_warnings=" + warnings)
+    cases = {"none": [], "delay": ["NOTIFY=DELAY"], "failure": ["NOTIFY=FAILURE"],
+             "never": ["NOTIFY=NEVER"], "all": ["NOTIFY=SUCCESS,FAILURE,DELAY"]}
+    want = {"delay", "all"} | ({"none"} if warnings == "on" else set())
+    for name, opts in cases.items():
+        tok = f"dw{warnings}-{name}"
+        send(srv, f"s-{tok}@sender.test", [f"{tok}@tmp.test"], msg(tok), rcpt_options=opts)
+    assert wait_for(lambda: srv.log().count("deferred ") >= len(cases), timeout=60), srv.log()[-3000:]
+    assert not any(captures(net["sinks"], IP["box"], f"s-dw{warnings}-{n}@sender.test") for n in cases)
+    assert "delay warning" not in run("queue", "--home", home).stdout
+    _set_clock(clock, 7200)
+    assert run("flush", "--home", home).returncode == 0
+    for name in want:
+        got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-dw{warnings}-{name}@sender.test"))
+        assert got, (name, srv.log()[-3000:])
+        assert got[0]["mail_from"] == ""
+        data = data_of(got[0])
+        assert b"Action: delayed" in data and b"Will-Retry-Until: " in data, data.decode(errors="replace")
+        assert b"Status: 4.3.0" in data and f"dw{warnings}-{name}@tmp.test".encode() in data
+        assert b"multipart/report; report-type=delivery-status" in data
+    assert wait_for(lambda: srv.log().count("queued delay notification") >= len(want))
+    # Retried again later, still failing: no second warning, for anyone.
+    deferred = srv.log().count("deferred ")
+    _set_clock(clock, 10800)
+    assert run("flush", "--home", home).returncode == 0
+    assert wait_for(lambda: srv.log().count("deferred ") >= deferred + len(cases), timeout=60)
+    time.sleep(2.5)
+    for name in cases:
+        got = captures(net["sinks"], IP["box"], f"s-dw{warnings}-{name}@sender.test")
+        assert len(got) == (1 if name in want else 0), (name, len(got))
+    assert srv.log().count("queued delay notification") == len(want)
+    listing = run("queue", "--home", home).stdout
+    assert listing.count("delay warning sent") == len(want), listing
+    assert srv.stop() == 0
+
+
+def _rewrite_item(text, rcpt, key, value):
+    """Adds `key value` to recipient `rcpt` of an envelope file (the length-prefixed form)."""
+    lines = text.split(b"\n")
+    out, inside = [], False
+    for ln in lines:
+        if inside and (ln.startswith(b"rcpt ") or ln.startswith(b"end ")):
+            out.append(key + b" " + str(len(value)).encode() + b":" + value)
+            inside = False
+        out.append(ln)
+        if ln.startswith(b"rcpt ") and ln.split(b":", 1)[1] == rcpt:
+            inside = True
+    return b"\n".join(out)
+
+
+def test_delay_warning_state_on_disk_governs_after_restart(server_factory, home, net, peers, base_dir,
+                                                          monkeypatch):
+    # Crash consistency: "delay due" on disk with the server gone before the DSN was queued
+    # (the window of a kill -9) is sent on the next start, once; "delay sent" on disk is
+    # never sent again.
+    clock = _clock(base_dir, monkeypatch)
+    peers("tmp", {"replies": {"rcpt": "451 4.3.0 try again later"}})
+    srv = serve(server_factory, home, net, "delay_warning_time=3600")
+    for tok in ("dwdue", "dwsent"):
+        send(srv, f"s-{tok}@sender.test", [f"{tok}@tmp.test"], msg(tok))
+    assert wait_for(lambda: srv.log().count("deferred ") >= 2), srv.log()[-3000:]
+    assert srv.stop() == 0
+    envs = {}
+    for p in glob.glob(os.path.join(home, "queue", "**", "*"), recursive=True):
+        data = open(p, "rb").read() if os.path.isfile(p) else b""
+        if not data.startswith(b"refmta-envelope 1\n") or not data.endswith(b"end 0:\n"):
+            continue
+        for tok in ("dwdue", "dwsent"):
+            if f":{tok}@tmp.test\n".encode() in data:
+                envs[tok] = p
+    assert sorted(envs) == ["dwdue", "dwsent"], envs
+    for tok, state in (("dwdue", b"due"), ("dwsent", b"sent")):
+        text = open(envs[tok], "rb").read()
+        open(envs[tok], "wb").write(_rewrite_item(text, f"{tok}@tmp.test".encode(), b"delay", state))
+    _set_clock(clock, 7200)
+    srv = server_factory(extra=srv.extra)
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], "s-dwdue@sender.test"))
+    assert got, srv.log()[-3000:]
+    assert b"Action: delayed" in data_of(got[0])
+    assert wait_for(lambda: run("queue", "--home", home).stdout.count("delay warning sent") == 2)
+    assert run("flush", "--home", home).returncode == 0
+    time.sleep(2.5)
+    assert len(captures(net["sinks"], IP["box"], "s-dwdue@sender.test")) == 1
+    assert captures(net["sinks"], IP["box"], "s-dwsent@sender.test") == []
+    assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("profile", ["strict", "qmail"])
+def test_smtp_routes_each_form(server_factory, home, net, profile):
+    # qmail's smtproutes semantics in both profiles: exact domain, ".domain" for subdomains
+    # (not the domain itself), "domain=" for MX lookup, "=host" the default route (before
+    # smarthost); route hosts as IPs or names looked up through DNS.
+    routes = ",".join([f"exact.test={IP['nodsn']}", ".sub.test=relay.route.test:25",
+                       "mxfo.test=", f"={IP['box']}"])
+    srv = serve(server_factory, home, net, "smtp_routes=" + routes, "smarthost=127.0.0.1:1")
+    tok = f"routes-{profile}"
+    where = {f"{tok}-exact@exact.test": IP["nodsn"], f"{tok}-sub@a.sub.test": IP["ok"],
+             f"{tok}-deep@b.a.sub.test": IP["ok"], f"{tok}-mx@mxfo.test": IP["ok"],
+             f"{tok}-default@elsewhere.test": IP["box"], f"{tok}-bare@sub.test": IP["box"]}
+    for rcpt in where:
+        send(srv, "s@sender.test", [rcpt], msg(rcpt.split("@")[0]))
+    for rcpt, ip in where.items():
+        got = wait_for(lambda: [c for c in captures(net["sinks"], ip, rcpt.split("@")[0])
+                                if any(r["path"] == rcpt for r in c["rcpts"])])
+        assert got, (rcpt, ip, srv.log()[-3000:])
+        assert got[0]["eod_code"] == 250
+    log = srv.log()
+    assert f"<{tok}-sub@a.sub.test> via relay.route.test" in log, log[-3000:]
+    assert f"<{tok}-mx@mxfo.test> via mx.ok.test" in log
+    assert f"<{tok}-exact@exact.test> via [{IP['nodsn']}]" in log
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_check_config_smtp_routes(home):
+    assert run("init", "--home", home, "--domain", "example.test").returncode == 0
+    assert run("check-config", "--home", home, "--set",
+               "smtp_routes=a.test=127.0.3.1:2525, .a.test=relay.test, =127.0.3.9").returncode == 0
+    r = run("check-config", "--home", home, "--set", "smtp_routes=example.test=127.0.3.1")
+    assert r.returncode == 1 and "smtp_routes names the local domain example.test" in r.stdout, r.stdout
+    r = run("check-config", "--home", home, "--set", "smtp_routes==127.0.3.9", "--set", "smarthost=127.0.3.1")
+    assert r.returncode == 1 and "smarthost is never used" in r.stdout, r.stdout
+    r = run("check-config", "--home", home, "--set", "smtp_routes=a.test")
+    assert r.returncode == 2 and "smtp_routes" in r.stderr
+
+
+def test_alias_forward_to_remote_address(server_factory, home, net, base_dir):
+    # An alias naming a remote address: relayed through the remote path from the original
+    # envelope sender (qmail-local's forward), "Delivered-To: <alias>" on top; a copy that
+    # already carries that Delivered-To bounces 5.4.6 (loop) instead of going out again.
+    aliases = os.path.join(base_dir, "aliases")
+    with open(aliases, "w") as f:
+        f.write("fwd: joe, fwd-out@ok.test\nloopy: loopy-out@ok.test\n")
+    os.chmod(aliases, 0o644)
+    srv = serve(server_factory, home, net, "alias_file=" + aliases)
+    tok = "aliasfwd"
+    send(srv, f"s-{tok}@sender.test", ["fwd@example.test"], msg(tok))
+    got = wait_for(lambda: captures(net["sinks"], IP["ok"], "fwd-out@ok.test"))
+    assert got, srv.log()[-3000:]
+    assert got[0]["mail_from"] == f"s-{tok}@sender.test" and got[0]["eod_code"] == 250
+    data = data_of(got[0])
+    assert data.startswith(b"Delivered-To: fwd@example.test\r\n"), data[:300]
+    assert tok.encode() in data
+    files = wait_for(lambda: maildir_files(home, "joe"))
+    assert files and tok.encode() in open(files[0], "rb").read()
+    assert wait_log(srv, "forwarded ")
+    # Loop: the message has been through this alias already.
+    tok = "aliasloop"
+    send(srv, f"s-{tok}@sender.test", ["loopy@example.test"],
+         msg(tok, b"Delivered-To: loopy@example.test\r\n"))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert b"Status: 5.4.6" in data and b"Action: failed" in data, data.decode(errors="replace")
+    assert not captures(net["sinks"], IP["ok"], "loopy-out@ok.test")
+    assert queue_empty(home)
+    assert srv.stop() == 0
