@@ -126,8 +126,9 @@ int main(int argc, char** argv) {
   run->add_option("--refmta", run_args.refmta, "refmta binary (default $REFMTA, else beside mtaspec)");
   run->add_option("--profile", run_args.profile, "strict, interop, hardened, qmail")->capture_default_str();
   run->add_option("--jobs", run_args.jobs, "Cases run at once")->capture_default_str();
-  run->add_option("--source", run_args.source, "Source address (not one the target trusts)")
-      ->capture_default_str();
+  run->add_option("--source", run_args.sources,
+                  "Source addresses, used in turn per case (none the target trusts)")
+      ->delimiter(',')->capture_default_str();
   run->add_option("--out", run_args.out, "Report directory (default reports/<time>)");
   run->add_option("--expect", run_args.expect, "Expectations file (repeatable)");
   run->add_flag("--update-expectations", run_args.update_expectations,

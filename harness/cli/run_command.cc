@@ -9,6 +9,8 @@
 #include <iostream>
 #include <set>
 
+#include "harness/dns/fixture.h"
+#include "harness/dns/zone.h"
 #include "harness/report/run_model.h"
 #include "harness/report/writers.h"
 #include "harness/runner/expectations.h"
@@ -22,6 +24,10 @@ namespace mta::cli {
 namespace {
 
 constexpr int kOk = 0, kMismatch = 1, kHarness = 2;
+
+// disputed-points.md P: the DNS fixture's address; the peers' resolv.conf names it.
+constexpr const char* kDnsFixtureIp = "127.0.0.53";
+constexpr int kDnsFixturePort = 53;
 
 bool LoadClean(const CatalogueArgs& a, script::Catalogue* cat, std::ostream& err) {
   *cat = script::LoadCatalogue(a.cases_dir);
@@ -119,7 +125,11 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
   }
   mta::targets::ManagedOptions managed;
   managed.refmta = a.refmta;
-  managed.source_ip = a.source;
+  if (a.sources.empty()) {
+    err << "mtaspec: --source needs an address\n";
+    return kHarness;
+  }
+  managed.source_ip = a.sources.front();
   std::vector<std::unique_ptr<runner::Target>> owned;
   std::vector<runner::Target*> targets;
   try {
@@ -160,12 +170,45 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
   runner::RunOptions o = Options(a.cat);
   o.profile = a.profile;
   o.jobs = a.jobs;
-  o.source_ip = a.source;
+  o.source_ip = a.sources.front();
+  o.source_pool = a.sources;
+  // The DNS fixture (harness/dns) when a selected case needs "dns" and some target
+  // resolves through it; with it, the sink's MX listeners on port 25.
+  std::unique_ptr<dnsfixture::DnsFixture> dns;
+  bool wants_dns = false, resolves = false;
+  for (const script::Case* c : runner::SelectCases(cat, o))
+    for (const std::string& n : c->needs) wants_dns |= n == "dns";
+  for (runner::Target* t : targets) resolves |= t->HasFacility("dns");
+  if (wants_dns && resolves) {
+    const std::string zone_file =
+        mta::targets::FindSourceRoot(managed) + "/harness/dns/zones/fixture.json";
+    dnsfixture::Zone zone;
+    std::string why;
+    if (!dnsfixture::Zone::Load(zone_file, &zone, &why)) {
+      err << "mtaspec: DNS fixture zone " << zone_file << ": " << why << "\n";
+      return kHarness;
+    }
+    dns = std::make_unique<dnsfixture::DnsFixture>(std::move(zone));
+    if (!dns->Start(kDnsFixtureIp, kDnsFixturePort, &why)) {
+      err << "mtaspec: DNS fixture on " << kDnsFixtureIp << ":" << kDnsFixturePort << ": " << why
+          << "\n";
+      return kHarness;
+    }
+  }
+  struct StopDns {
+    std::unique_ptr<dnsfixture::DnsFixture>& f;
+    ~StopDns() {
+      if (f) f->Stop();
+    }
+  } stop_dns{dns};
   // The run's capture sink (harness/sink/standard.h), when a target relays to it.
   std::unique_ptr<sink::CaptureSink> capture;
   for (runner::Target* t : targets)
     if (!capture && t->HasFacility("sink")) {
-      capture = std::make_unique<sink::CaptureSink>(sink::StandardListeners());
+      std::vector<sink::CaptureSink::Listener> listeners = sink::StandardListeners();
+      if (dns)
+        for (sink::CaptureSink::Listener& l : sink::MxListeners()) listeners.push_back(std::move(l));
+      capture = std::make_unique<sink::CaptureSink>(std::move(listeners));
       try {
         capture->Start();
       } catch (const std::exception& e) {
@@ -196,6 +239,11 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
   } catch (const std::exception& e) {
     err << "mtaspec: " << e.what() << "\n";
     return kHarness;
+  }
+  if (dns) {
+    // The fixture's query log (query types show e.g. ANY lookups, reference J4-T2).
+    std::ofstream q(dir + "/dns-queries.jsonl");
+    for (const dnsfixture::QueryLogEntry& e : dns->log()) q << dnsfixture::QueryLogJson(e) << "\n";
   }
   int code = kOk;
   bool unreachable = false;

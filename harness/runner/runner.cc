@@ -196,7 +196,10 @@ report::Run RunAll(const script::Catalogue& cat, const std::vector<Target*>& tar
           emit(NotRun(c, d, t->name(), "UNSUPPORTED", "the run has no capture sink"));
           continue;
         }
-        ScriptRun sr = RunScript(c, t->address(), vars, eo);
+        EngineOptions ceo = eo;
+        if (c.source == "relay-client") ceo.source_ip = o.relay_source_ip;
+        else if (!o.source_pool.empty()) ceo.source_ip = o.source_pool[i % o.source_pool.size()];
+        ScriptRun sr = RunScript(c, t->address(), vars, ceo);
         emit(Decide(c, *d, sr, t->name(), o.profile));
       }
     };

@@ -21,7 +21,13 @@ struct RunOptions {
   std::vector<std::string> tags;        // any of them; empty: all
   bool include_slow = false;            // cases tagged "slow" only when asked
   int jobs = 4;
-  std::string source_ip = "127.0.0.2";
+  std::string source_ip = "127.0.0.2";  // the probe's address, and the pool's default
+  // Untrusted source addresses, one per case execution in turn (case index modulo the
+  // pool size, so a selection always maps the same way); empty: source_ip only. None
+  // may be trusted by any target (refmta trusts nothing by default; the peers trust
+  // 127.0.0.3 only).
+  std::vector<std::string> source_pool;
+  std::string relay_source_ip = "127.0.0.3";  // cases with "source": "relay-client"
   int probe_timeout_ms = 5000;
   // The run's capture sink (effect conditions "sink"/"bounce"); null: such cases are
   // UNSUPPORTED.

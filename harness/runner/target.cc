@@ -12,6 +12,10 @@ namespace mta::runner {
 std::map<std::string, std::string> Target::variables() const {
   auto v = script::DefaultVariables();
   v["target_ip"] = address().host;
+  // "t" + the last octet of an IPv4 address (the DNS fixture's per-target names).
+  const std::string& h = address().host;
+  std::size_t dot = h.rfind('.');
+  v["target_tag"] = "t" + (dot == std::string::npos ? std::string("0") : h.substr(dot + 1));
   return v;
 }
 

@@ -16,10 +16,11 @@ using nlohmann::json;
 }
 
 const std::set<int>& KnownRfcs() {
-  static const std::set<int> rfcs = {821,  822,  974,  1123, 1652, 1869, 1870, 1891, 1985,
-                                     2034, 2119, 2505, 2645, 2821, 2822, 2920, 3030, 3207,
-                                     3461, 3462, 3463, 3464, 3834, 4954, 5321, 5322, 6152,
-                                     6409, 6522, 6531, 6532, 7505, 8482, 9228};
+  static const std::set<int> rfcs = {821,  822,  974,  1035, 1123, 1652, 1869, 1870, 1891,
+                                     1985, 2034, 2119, 2181, 2505, 2645, 2821, 2822, 2920,
+                                     3030, 3207, 3461, 3462, 3463, 3464, 3834, 4954, 5321,
+                                     5322, 6152, 6409, 6522, 6531, 6532, 6891, 7504, 7505,
+                                     8482, 9228};
   return rfcs;
 }
 
@@ -323,7 +324,7 @@ void ValidateCondition(const json& c, const std::vector<std::string>& observes,
 Case ParseCase(const json& j, const std::string& file) {
   if (!j.is_object()) Bad(file, "(root)", "must be an object");
   CheckFields(j, {"$schema", "id", "title", "area", "spec", "level", "point", "tags", "requires",
-                  "needs", "role", "timeout_ms", "observe_ms", "description", "script",
+                  "needs", "source", "role", "timeout_ms", "observe_ms", "description", "script",
                   "observations"},
               file);
   Case c;
@@ -345,7 +346,12 @@ Case ParseCase(const json& j, const std::string& file) {
     for (char& ch : r) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   c.needs = StrList(j, "needs", file);
   for (const std::string& n : c.needs)
-    if (n != "sink" && n != "mailbox") Bad(file, "needs", "unknown facility '" + n + "' (sink, mailbox)");
+    if (n != "sink" && n != "mailbox" && n != "dns")
+      Bad(file, "needs", "unknown facility '" + n + "' (sink, mailbox, dns)");
+  c.source = Str(j, "source", file, false);
+  if (c.source.empty()) c.source = "untrusted";
+  if (c.source != "untrusted" && c.source != "relay-client")
+    Bad(file, "source", "must be untrusted or relay-client");
   std::string role = Str(j, "role", file, false);
   if (role.empty() || role == "server") c.role = Role::kServer;
   else if (role == "client") c.role = Role::kClient;
@@ -516,6 +522,7 @@ nlohmann::json CaseToJson(const Case& c) {
   j["tags"] = c.tags;
   j["requires"] = c.requires_;
   j["needs"] = c.needs;
+  if (c.source != "untrusted") j["source"] = c.source;
   j["role"] = std::string(RoleName(c.role));
   j["timeout_ms"] = c.timeout_ms;
   if (!c.description.empty()) j["description"] = c.description;

@@ -52,7 +52,11 @@ struct Case {
   std::string point;    // disputed-point slug, a file in rfc-cases/disputes/
   std::vector<std::string> tags;      // "slow" cases run only when asked
   std::vector<std::string> requires_; // EHLO keywords the target must advertise
-  std::vector<std::string> needs;     // target facilities: "sink", "mailbox"
+  std::vector<std::string> needs;     // target facilities: "sink", "mailbox", "dns"
+  // Where the script connects from: "untrusted" (default; the run's pool of untrusted
+  // addresses, 127.0.0.2 first) or "relay-client" (127.0.0.3, the trusted relay client
+  // of disputed-points.md P, which the managed targets let relay).
+  std::string source = "untrusted";
   Role role = Role::kServer;
   int timeout_ms = 15000;
   int observe_ms = 5000;              // default "within" of observe steps

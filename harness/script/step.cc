@@ -185,6 +185,9 @@ const std::map<std::string, std::string>& DefaultVariables() {
       // (the engine sets a fresh one for every case x target run).
       {"sink7_domain", "sink7.test"}, {"sinkfail_domain", "sinkfail.test"},
       {"sinktemp_domain", "sinktemp.test"}, {"token", "t000000"},
+      // "t" + the last octet of target_ip: names the target in the DNS fixture's
+      // per-target records (mx-self.t11.test MX 10 mut.t11.test -> 127.0.0.11).
+      {"target_tag", "t10"},
   };
   return vars;
 }

@@ -15,7 +15,7 @@
 //   sleep MS / starttls
 //   {var} in sends and regexes: local_domain, user, postmaster, unknown_user,
 //   sink_domain, sink7_domain, sinkfail_domain, sinktemp_domain, foreign_domain, helo,
-//   target_ip, token (unique per case x target execution, e.g. "t3f9a1k").
+//   target_ip, target_tag ("t11" for 127.0.0.11), token (unique per case x target execution, e.g. "t3f9a1k").
 #ifndef MTA_HARNESS_SCRIPT_STEP_H_
 #define MTA_HARNESS_SCRIPT_STEP_H_
 

@@ -37,6 +37,45 @@ std::vector<CaptureSink::Listener> StandardListeners(int port) {
   return out;
 }
 
+std::vector<CaptureSink::Listener> MxListeners(int port, bool with_ipv6) {
+  std::vector<CaptureSink::Listener> out;
+  auto accepting = [](const std::string& host) {
+    Behaviour b;
+    b.hostname = host;
+    return b;
+  };
+  out.push_back({"127.0.0.20", port, accepting("mx1.sink.test")});
+
+  Behaviour fail = accepting("mxfail.sink.test");
+  fail.replies["rcpt"] = Reply{550, "5.1.1 no such user here", 0, false, false};
+  out.push_back({"127.0.0.22", port, fail});
+
+  Behaviour temp = accepting("mxtemp.sink.test");
+  temp.replies["rcpt"] = Reply{451, "4.3.0 temporary failure, try again later", 0, false, false};
+  out.push_back({"127.0.0.23", port, temp});
+
+  out.push_back({"127.0.0.24", port, accepting("mx2.sink.test")});
+
+  // RFC 5321 3.8: a server that must shut down answers 421 and closes.
+  Behaviour busy = accepting("mx421.sink.test");
+  busy.greeting = Reply{421, "4.3.2 mx421.sink.test busy, try another MX", 0, true, false};
+  out.push_back({"127.0.0.25", port, busy});
+
+  // RFC 5321 3.1: a 554 greeting, then 503 to every command but QUIT.
+  Behaviour nosmtp = accepting("mx554.sink.test");
+  nosmtp.greeting = Reply{554, "5.3.2 mx554.sink.test no SMTP service here", 0, false, false};
+  out.push_back({"127.0.0.26", port, nosmtp});
+
+  Behaviour nohelo = accepting("mxhelo.sink.test");
+  nohelo.replies["ehlo"] = Reply{550, "5.7.1 EHLO refused", 0, false, false};
+  nohelo.replies["helo"] = Reply{550, "5.7.1 HELO refused", 0, false, false};
+  out.push_back({"127.0.0.27", port, nohelo});
+
+  out.push_back({"127.0.0.29", port, accepting("trap.sink.test")});
+  if (with_ipv6) out.push_back({"::1", port, accepting("mx6.sink.test")});
+  return out;
+}
+
 std::map<std::string, SinkEndpoint> StandardRoutes(int port) {
   std::map<std::string, SinkEndpoint> out;
   for (const StandardSink& s : StandardSinks()) out[s.domain] = {s.ip, port};

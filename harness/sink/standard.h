@@ -6,6 +6,20 @@
 //   127.0.0.22  sinkfail.test  550 5.1.1 to every RCPT
 //   127.0.0.23  sinktemp.test  451 4.3.0 to every RCPT
 //
+// The MX listeners (port 25), started with the DNS fixture for cases that need "dns"; the
+// addresses are the ones harness/dns/zones/fixture.json gives the mail exchangers:
+//
+//   127.0.0.20  mx1.sink.test     accepts (as 127.0.0.20:2526)
+//   127.0.0.22  mxfail.sink.test  550 5.1.1 to every RCPT
+//   127.0.0.23  mxtemp.sink.test  451 4.3.0 to every RCPT
+//   127.0.0.24  mx2.sink.test     accepts (a second MX)
+//   127.0.0.25  mx421.sink.test   greets "421 4.3.2" and closes (RFC 5321 3.8)
+//   127.0.0.26  mx554.sink.test   greets "554 5.3.2" and answers 503 until QUIT (3.1)
+//   127.0.0.27  mxhelo.sink.test  greets 220, answers 550 to EHLO and to HELO
+//   127.0.0.29  trap.sink.test    accepts, but any transaction there is a violation
+//   ::1         mx6.sink.test     accepts (AAAA only)
+//   127.0.0.28  (nothing listens: connection refused)
+//
 //   CaptureSink sink(StandardListeners());           // port 2526
 //   StandardRoutes().at("sinkfail.test").ip == "127.0.0.22"
 #ifndef MTA_HARNESS_SINK_STANDARD_H_
@@ -35,6 +49,9 @@ struct StandardSink {
 const std::vector<StandardSink>& StandardSinks();
 
 std::vector<CaptureSink::Listener> StandardListeners(int port = kStandardPort);
+// The MX listeners above (port 25 needs root). with_ipv6: include ::1.
+std::vector<CaptureSink::Listener> MxListeners(int port = 25, bool with_ipv6 = true);
+
 // Domain -> endpoint: every managed target relays these domains there.
 std::map<std::string, SinkEndpoint> StandardRoutes(int port = kStandardPort);
 // Script variables naming the sink domains ({sink_domain} -> "sink.test", ...).

@@ -17,7 +17,9 @@ PeerTarget::PeerTarget(std::string kind, runner::Endpoint ep, ManagedOptions opt
 PeerTarget::~PeerTarget() { Stop(); }
 
 bool PeerTarget::HasFacility(const std::string& facility) const {
-  return facility == "sink" || facility == "mailbox";
+  // "dns": domains under .test that are neither local nor a sink route are delivered by MX
+  // lookup through the DNS fixture (sandbox.py dns_suffixes), to port 25.
+  return facility == "sink" || facility == "mailbox" || facility == "dns";
 }
 
 std::optional<std::vector<std::string>> PeerTarget::ReadMailbox(const std::string& user) {
@@ -34,6 +36,7 @@ std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir) c
                            "--user", "postmaster", "--sink", HostPort(DefaultSink()),
                            "--hostname", "mx.local.test"});
   for (const SinkRoute& r : SinkRoutes()) argv.insert(argv.end(), {"--route", r.Spec()});
+  argv.insert(argv.end(), {"--dns-suffix", "test"});
   return argv;
 }
 

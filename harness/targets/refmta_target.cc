@@ -20,6 +20,7 @@ RefmtaTarget::~RefmtaTarget() { Stop(); }
 bool RefmtaTarget::HasFacility(const std::string& facility) const {
   if (facility == "mailbox") return true;
   if (facility == "sink") return kRefmtaSendsMail;
+  if (facility == "dns") return kRefmtaResolvesDns;
   return false;
 }
 
@@ -55,8 +56,15 @@ std::string RefmtaTarget::Launch(const std::string& run_dir) {
   {
     std::lock_guard<std::mutex> lock(child_mu_);
     if (!Wanted()) throw std::runtime_error(name() + ": stopped while starting");
+    // Routes as the peers have them (qmail smtproutes semantics): each sink domain to its
+    // listener, other .test domains by MX through the harness's DNS fixture, the rest to
+    // the default sink. refmta can reach nothing else.
+    std::string routes;
+    for (const SinkRoute& r : SinkRoutes()) routes += r.domain + "=" + HostPort(r.next_hop) + ", ";
+    routes += ".test=, =" + HostPort(DefaultSink());
     child_ = Child::Spawn({refmta, "serve", "--home", home, "--listen", HostPort(ep),
-                           "--smarthost", HostPort(DefaultSink())},
+                           "--set", "smtp_routes=" + routes,
+                           "--set", "dns_server=127.0.0.53:53"},
                           log);
     WritePidStamp(run_dir + "/refmta.pid", child_.pid());
   }

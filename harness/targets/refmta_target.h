@@ -1,10 +1,10 @@
 // refmta_target.h: refmta as a managed target. Start() runs
 //   refmta init --home RUN/home --domain local.test --user user --user postmaster
 //               [--profile P]
-//   refmta serve --home RUN/home --listen IP:PORT --smarthost 127.0.0.20:2526
+//   refmta serve --home RUN/home --listen IP:PORT --set smtp_routes=<sink routes>, .test=,
+//                =127.0.0.20:2526 --set dns_server=127.0.0.53:53
 // and waits until it greets; Stop() sends SIGTERM (refmta stops its children in order).
-// Facilities: "mailbox" (Maildir RUN/home/mail/<user>/{new,cur}); "sink" once refmta
-// sends mail out (kRefmtaSendsMail).
+// Facilities: "mailbox" (Maildir RUN/home/mail/<user>/{new,cur}), "sink" and "dns".
 //
 //   RefmtaTarget t("refmta-qmail", "qmail", {"127.0.0.14", 2525}, ManagedOptions{});
 #ifndef MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
@@ -18,9 +18,10 @@
 
 namespace mta::targets {
 
-// refmta has no sending side yet: its outbound mail cannot reach a sink. Switch to true
-// when `refmta serve --smarthost` delivers.
-inline constexpr bool kRefmtaSendsMail = false;
+// refmta relays through smtp_routes to the sink listeners (facility "sink") and resolves
+// other .test domains by MX through the harness's DNS fixture on 127.0.0.53 (facility "dns").
+inline constexpr bool kRefmtaSendsMail = true;
+inline constexpr bool kRefmtaResolvesDns = true;
 
 class RefmtaTarget : public ManagedTarget {
  public:

@@ -55,6 +55,8 @@ TEST(Factory, ManagedNamesAndAddresses) {
   EXPECT_EQ(HostPort(r->address()), "127.0.0.10:2525");
   EXPECT_TRUE(r->HasFacility("mailbox"));
   EXPECT_EQ(r->HasFacility("sink"), kRefmtaSendsMail);
+  EXPECT_EQ(r->HasFacility("dns"), kRefmtaResolvesDns);
+  EXPECT_EQ(r->variables().at("target_tag"), "t10");
   auto q = MakeTarget("refmta-qmail", o);
   EXPECT_EQ(HostPort(q->address()), "127.0.0.14:2525");
   EXPECT_EQ(dynamic_cast<RefmtaTarget*>(q.get())->profile(), "qmail");
@@ -66,6 +68,7 @@ TEST(Factory, ManagedNamesAndAddresses) {
     EXPECT_EQ(HostPort(p->address()), addr);
     EXPECT_TRUE(p->HasFacility("sink"));
     EXPECT_TRUE(p->HasFacility("mailbox"));
+    EXPECT_TRUE(p->HasFacility("dns"));
     EXPECT_FALSE(p->HasFacility("teleport"));
     EXPECT_EQ(p->variables().at("target_ip"), p->address().host);
   }
@@ -107,6 +110,7 @@ TEST(PeerTarget, StartCommandRoutesEverySinkDomain) {
   EXPECT_NE(joined.find("--user user --user postmaster"), std::string::npos);
   for (const SinkRoute& r : SinkRoutes())
     EXPECT_NE(joined.find("--route " + r.Spec()), std::string::npos) << r.domain;
+  EXPECT_NE(joined.find("--dns-suffix test"), std::string::npos);
 }
 
 TEST(Maildir, NewAndCurInDeliveryOrderTmpSkipped) {

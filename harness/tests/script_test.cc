@@ -105,6 +105,23 @@ TEST(Case, ErrorsNameFileFieldAndStep) {
   EXPECT_NE(ErrorOf(j).find("script[0]: '> NOOP' before the first connect"), std::string::npos);
 }
 
+TEST(Case, SourceAndDnsFacility) {
+  json j = GoodCase();
+  EXPECT_EQ(ParseCase(j, "f.json").source, "untrusted");
+  j["source"] = "relay-client";
+  j["needs"] = {"dns"};
+  j["script"][2] = "> RCPT TO:<x@mx-self.{target_tag}.test>";
+  Case c = ParseCase(j, "f.json");
+  EXPECT_EQ(c.source, "relay-client");
+  EXPECT_EQ(c.needs, std::vector<std::string>{"dns"});
+  EXPECT_EQ(CaseToJson(c).at("source"), "relay-client");
+  j["source"] = "127.0.0.3";
+  EXPECT_NE(ErrorOf(j).find("f.json: source: must be untrusted or relay-client"), std::string::npos);
+  j = GoodCase();
+  j["needs"] = {"teleport"};
+  EXPECT_NE(ErrorOf(j).find("unknown facility 'teleport'"), std::string::npos);
+}
+
 TEST(Catalogue, LintsTheShippedCatalogue) {
   Catalogue cat = LoadCatalogue(MTA_SOURCE_ROOT "/rfc-cases");
   std::vector<std::string> problems = Lint(cat);

@@ -18,6 +18,13 @@ outside resolver. Mail for the local domain goes to Maildirs; mail for a routed 
 to the sink, by static routing with numeric loopback next hops (no MX lookups, never off the
 machine). Each peer listens on its own loopback address.
 
+With `dns_suffixes` (e.g. ["test"]; peerctl --dns-suffix test), mail for a domain under one
+of those suffixes that is neither local nor routed is delivered by DNS MX lookup instead,
+through the fixture at 127.0.0.53 (harness/dns): Postfix `smtp:` with smtp_host_lookup=dns,
+an Exim dnslookup router, an OpenSMTPD `relay` action without a host, all to port 25. The
+fixture holds loopback addresses only and answers NXDOMAIN for any other name, so a peer
+still cannot reach anything off loopback; other domains keep going to the sink.
+
 Example:
     cfg = PeerConfig(kind="postfix", run_dir="/tmp/run1", listen=("127.0.0.11", 2525),
                      domain="local.test", users=["user", "postmaster"],
@@ -72,6 +79,8 @@ class PeerConfig:
         default_factory=lambda: [TRUSTED_RELAY_CLIENT])
     # per-domain next hops (domain, (ip, port)), tried before the sink; exact domains
     routes: list[tuple[str, tuple[str, int]]] = dataclasses.field(default_factory=list)
+    # domain suffixes routed by DNS MX lookup through the fixture (e.g. ["test"])
+    dns_suffixes: list[str] = dataclasses.field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -97,6 +106,12 @@ class PeerConfig:
                 raise PeerError(f"route domain {domain!r} given twice")
             seen.add(domain)
             _check_next_hop(f"route {domain}", hop)
+        self.dns_suffixes = [str(x).lower().strip(".") for x in self.dns_suffixes]
+        for sfx in self.dns_suffixes:
+            if not _plain_domain(sfx):
+                raise PeerError(f"DNS suffix {sfx!r} is not a plain domain name")
+            if self.domain.lower() == sfx:
+                raise PeerError(f"DNS suffix {sfx!r} is the local domain")
         self.run_dir = str(Path(self.run_dir).resolve())
         if self.hostname is None:
             self.hostname = f"mx.{self.domain}"
@@ -226,7 +241,10 @@ def _hosts_file(cfg: PeerConfig) -> str:
 
 
 def _resolv_file() -> str:
-    return f"nameserver {DNS_FIXTURE}\noptions timeout:1 attempts:1\n"
+    # the fixture only; "search ." and ndots:0: names are asked as given, never with a
+    # search domain appended
+    return (f"nameserver {DNS_FIXTURE}\nsearch .\n"
+            "options timeout:1 attempts:1 ndots:0\n")
 
 
 def _prepare_run_dir(cfg: PeerConfig) -> Path:
@@ -410,22 +428,14 @@ virtual_mailbox_maps = texthash:{conf}/vmailbox
 virtual_uid_maps = static:{uid}
 virtual_gid_maps = static:{gid}
 virtual_minimum_uid = {min(uid, 100)}
-# routed domains go to their next hop (transport_maps), everything else to the sink;
-# no DNS (static routes, numeric next hops)
-relayhost = [{sink_ip}]:{sink_port}
-transport_maps = {f"texthash:{conf}/transport" if cfg.routes else ""}
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-lmtp_host_lookup = native
-smtp_bind_address = {ip}
+{_postfix_routing(cfg, conf)}smtp_bind_address = {ip}
 biff = no
 """
     _write(conf / "main.cf", main_cf)
     _write(conf / "master.cf", POSTFIX_MASTER_CF.format(listen=f"{ip}:{port}"))
     _write(conf / "vmailbox",
            "".join(f"{u}@{cfg.domain}\t{u}/\n" for u in cfg.users))
-    _write(conf / "transport",
-           "".join(f"{d}\tsmtp:[{h}]:{p}\n" for d, (h, p) in cfg.routes))
+    _write(conf / "transport", _postfix_transport(cfg))
     # meta_directory files `postfix check` looks for
     shutil.copy(p / "etc/postfix/postfix-files", conf / "postfix-files")
     for d in ("postfix-files.d", "dynamicmaps.cf.d"):
@@ -436,6 +446,39 @@ biff = no
         if f.is_file():
             os.chmod(f, 0o644)
     os.chmod(run / "spool", 0o755)
+
+
+def _postfix_routing(cfg: PeerConfig, conf: Path) -> str:
+    if not cfg.dns_suffixes:
+        return f"""\
+# routed domains go to their next hop (transport_maps), everything else to the sink;
+# no DNS (static routes, numeric next hops)
+relayhost = [{cfg.sink[0]}]:{cfg.sink[1]}
+transport_maps = {f"texthash:{conf}/transport" if cfg.routes else ""}
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+lmtp_host_lookup = native
+"""
+    return f"""\
+# routed domains go to their next hop, domains under {", ".join(cfg.dns_suffixes)} by DNS MX
+# lookup through the fixture ({DNS_FIXTURE}, port 25), everything else to the sink
+# (transport_maps: exact domain, then .suffix, then *)
+relayhost =
+transport_maps = texthash:{conf}/transport
+smtp_dns_support_level = enabled
+smtp_host_lookup = dns
+lmtp_host_lookup = dns
+"""
+
+
+def _postfix_transport(cfg: PeerConfig) -> str:
+    text = "".join(f"{d}\tsmtp:[{h}]:{p}\n" for d, (h, p) in cfg.routes)
+    if cfg.dns_suffixes:
+        # the local domain keeps its virtual delivery; ".suffix" matches subdomains
+        text = (f"{cfg.domain.lower()}\tvirtual:\n" + text +
+                "".join(f".{s}\tsmtp:\n{s}\tsmtp:\n" for s in cfg.dns_suffixes) +
+                f"*\tsmtp:[{cfg.sink[0]}]:{cfg.sink[1]}\n")
+    return text
 
 
 def _postfix_start(cfg: PeerConfig, run: Path) -> dict:
@@ -521,7 +564,7 @@ acl_check_data:
 
 begin routers
 
-{_exim_route_routers(cfg)}# everything else not local goes to the sink: static route, numeric host, no DNS
+{_exim_route_routers(cfg)}{_exim_dns_router(cfg)}# everything else not local goes to the sink: static route, numeric host, no DNS
 to_sink:
   driver = manualroute
   domains = ! +local_domains
@@ -538,7 +581,7 @@ local_maildir_user:
 
 begin transports
 
-{_exim_route_transports(cfg)}remote_smtp:
+{_exim_route_transports(cfg)}{_exim_dns_transport(cfg)}remote_smtp:
   driver = smtp
   port = {sink_port}
   hosts = {sink_ip}
@@ -582,6 +625,32 @@ route_{i}:
   no_more
 
 """ for i, (d, (h, p)) in enumerate(cfg.routes))
+
+
+def _exim_dns_router(cfg: PeerConfig) -> str:
+    """Domains under the DNS suffixes: MX lookup (as Debian's dnslookup router)."""
+    if not cfg.dns_suffixes:
+        return ""
+    doms = " : ".join(f"*.{s}" for s in cfg.dns_suffixes)
+    return f"""# domains under {", ".join(cfg.dns_suffixes)}: DNS MX lookup through the fixture
+dnslookup:
+  driver = dnslookup
+  domains = ! +local_domains : {doms}
+  transport = dns_smtp
+  no_more
+
+"""
+
+
+def _exim_dns_transport(cfg: PeerConfig) -> str:
+    if not cfg.dns_suffixes:
+        return ""
+    return f"""dns_smtp:
+  driver = smtp
+  interface = {cfg.listen[0]}
+  helo_data = {cfg.hostname}
+
+"""
 
 
 def _exim_route_transports(cfg: PeerConfig) -> str:
@@ -634,6 +703,14 @@ def _opensmtpd_config(cfg: PeerConfig, run: Path) -> None:
         f'match from src <relayclients> for domain "{d}" action "route_{i}"\n'
         f'match from local for domain "{d}" action "route_{i}"\n'
         for i, (d, (h, p)) in enumerate(cfg.routes))
+    dns_part = ""
+    if cfg.dns_suffixes:
+        # domains under the DNS suffixes: MX lookup through the fixture (relay, no host),
+        # matched after the routed domains and before the sink
+        route_actions += f'action "mx" relay src {ip} helo {cfg.hostname}\n'
+        dns_part = "".join(
+            f'match from src <relayclients> for domain "*.{s}" action "mx"\n'
+            f'match from local for domain "*.{s}" action "mx"\n' for s in cfg.dns_suffixes)
     smtpd_conf = f"""\
 # Generated by harness/targets/peers/sandbox.py for a sandboxed OpenSMTPD.
 table users file:{conf}/users
@@ -645,7 +722,7 @@ action "local" maildir "%{{user.directory}}" userbase <users>
 action "relay" relay host smtp://{sink_ip}:{sink_port} src {ip} helo {cfg.hostname}
 {route_actions}
 match from any for domain "{cfg.domain}" action "local"
-{route_matches}match from src <relayclients> for any action "relay"
+{route_matches}{dns_part}match from src <relayclients> for any action "relay"
 match from local for any action "relay"
 """
     _write(conf / "smtpd.conf", smtpd_conf, 0o644)
@@ -788,6 +865,7 @@ def start(cfg: PeerConfig) -> dict:
         "users": list(cfg.users),
         "sink": f"{cfg.sink[0]}:{cfg.sink[1]}",
         "routes": {d: f"{h}:{p}" for d, (h, p) in cfg.routes},
+        "dns_suffixes": list(cfg.dns_suffixes),
         "hostname": cfg.hostname,
         "relay_clients": list(cfg.relay_clients),
         "unknown_local_recipient_policy": UNKNOWN_RECIPIENT_POLICY[cfg.kind],
