@@ -64,7 +64,11 @@ std::string RefmtaTarget::Launch(const std::string& run_dir) {
     routes += ".test=, =" + HostPort(DefaultSink());
     child_ = Child::Spawn({refmta, "serve", "--home", home, "--listen", HostPort(ep),
                            "--set", "smtp_routes=" + routes,
-                           "--set", "dns_server=127.0.0.53:53"},
+                           "--set", "dns_server=127.0.0.53:53",
+                           // The trusted relay client of the fixture plan (the peers trust it too),
+                           // and room for the run's concurrent cases from that one address.
+                           "--set", "trusted_networks=127.0.0.3/32",
+                           "--set", "connections_per_client=64"},
                           log);
     WritePidStamp(run_dir + "/refmta.pid", child_.pid());
   }
