@@ -7,50 +7,31 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
+#include "fuzz/qmtp_server_fuzz_input.h"
 #include "mta/lib/netstring/netstring.h"
 #include "mta/lib/netstring/response.h"
 #include "mta/lib/qmtp/qmqp_server.h"
 
-namespace {
-
 using namespace mta;
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using qmtp::fuzzing::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1 || size > 65536) return 0;
-  const std::size_t chunk = (data[0] & 15u) + 1;
-  const netstring::ResponseStatus verdicts[] = {netstring::ResponseStatus::kAccepted,
-                                                netstring::ResponseStatus::kTemporary,
-                                                netstring::ResponseStatus::kPermanent};
-  const netstring::ResponseStatus verdict = verdicts[(data[0] >> 4) % 3];
-  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-
-  qmtp::ServerOptions o;
-  o.max_message_size = 1024;
-  o.max_recipients = 5;
-  o.max_address_length = 64;
-  o.now = [] { return std::int64_t{1700000000}; };
-  qmtp::RelayRules rules;
-  rules.is_local_domain = [](std::string_view d) { return d == "a"; };
-  qmtp::RelayPolicy policy(rules);
+  qmtp::fuzzing::ServerFuzzInput f;
+  if (!qmtp::fuzzing::ParseServerFuzzInput(data, size, &f)) return 0;
+  const qmtp::ServerOptions o = qmtp::fuzzing::FuzzOptions();
+  qmtp::RelayPolicy policy(qmtp::fuzzing::FuzzRules());
   qmtp::QmqpServerSession s(o, policy);
 
   std::string out;
   std::size_t submissions = 0;
-  for (std::size_t pos = 0; pos < in.size(); pos += chunk) {
-    s.Feed(in.substr(pos, chunk));
+  for (std::size_t pos = 0; pos < f.stream.size(); pos += f.chunk) {
+    s.Feed(f.stream.substr(pos, f.chunk));
     while (auto sub = s.TakeSubmission()) {
       Check(!sub->recipients.empty() && sub->recipients.size() <= o.max_recipients);
       Check(sub->data.size() <= 2 * o.max_message_size + 512);
       ++submissions;
-      s.SubmitDone({verdict, "q"});
+      s.SubmitDone({f.verdict, "q"});
       Check(!s.awaiting_submit());
     }
     std::string o1 = s.TakeOutput();
@@ -68,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(p.status == netstring::NetstringParse::Status::kOk && p.consumed == out.size());
     auto r = netstring::ParseResponseContent(p.value);
     Check(r.has_value());
-    if (submissions == 1) Check(r->status == verdict);
+    if (submissions == 1) Check(r->status == f.verdict);
     if (r->status == netstring::ResponseStatus::kAccepted) Check(submissions == 1);
   }
   return 0;

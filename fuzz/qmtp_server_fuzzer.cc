@@ -9,40 +9,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <string_view>
 
+#include "fuzz/qmtp_server_fuzz_input.h"
 #include "mta/lib/netstring/netstring.h"
 #include "mta/lib/netstring/qmtp.h"
 #include "mta/lib/netstring/response.h"
 #include "mta/lib/qmtp/qmtp_server.h"
 
-namespace {
-
 using namespace mta;
-
-void Check(bool ok) {
-  if (!ok) __builtin_trap();
-}
-
-}  // namespace
+using qmtp::fuzzing::Check;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size < 1 || size > 65536) return 0;
-  const std::size_t chunk = (data[0] & 15u) + 1;
-  const netstring::ResponseStatus verdicts[] = {netstring::ResponseStatus::kAccepted,
-                                                netstring::ResponseStatus::kTemporary,
-                                                netstring::ResponseStatus::kPermanent};
-  const netstring::ResponseStatus verdict = verdicts[(data[0] >> 4) % 3];
-  std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
-
-  qmtp::ServerOptions o;
-  o.max_message_size = 1024;
-  o.max_recipients = 5;
-  o.max_address_length = 64;
+  qmtp::fuzzing::ServerFuzzInput f;
+  if (!qmtp::fuzzing::ParseServerFuzzInput(data, size, &f)) return 0;
+  qmtp::ServerOptions o = qmtp::fuzzing::FuzzOptions();
   o.max_pending_input = 1 << 17;  // above the input cap: the session never overflows here
-  o.now = [] { return std::int64_t{1700000000}; };
-  qmtp::RelayRules rules;
-  rules.is_local_domain = [](std::string_view d) { return d == "a"; };
+  qmtp::RelayRules rules = qmtp::fuzzing::FuzzRules();
   rules.relay_domains = {".r"};
   qmtp::RelayPolicy policy(rules);
   qmtp::QmtpServerSession s(o, policy);
@@ -55,13 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(!sub->recipients.empty() && sub->recipients.size() <= o.max_recipients);
       Check(sub->data.size() <= 2 * (o.max_message_size + 1) + 512);
       ++submissions;
-      s.SubmitDone({verdict, "q"});
+      s.SubmitDone({f.verdict, "q"});
     }
     Check(s.buffered_octets() <= o.max_pending_input);
     out += s.TakeOutput();
   };
-  for (std::size_t pos = 0; pos < in.size(); pos += chunk) {
-    s.Feed(in.substr(pos, chunk));
+  for (std::size_t pos = 0; pos < f.stream.size(); pos += f.chunk) {
+    s.Feed(f.stream.substr(pos, f.chunk));
     drain();
   }
   s.PeerClosed();
@@ -74,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   l.max_message_size = o.max_message_size + 1;
   l.max_address_length = o.max_address_length;
   netstring::QmtpPackageDecoder ref(l);
-  ref.Feed(in);
+  ref.Feed(f.stream);
   std::size_t packages = 0, expected = 0;
   while (auto p = ref.Next()) {
     ++packages;

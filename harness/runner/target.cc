@@ -6,6 +6,7 @@
 
 #include "harness/runner/connection.h"
 #include "harness/script/step.h"
+#include "harness/sink/behaviour.h"
 
 namespace mta::runner {
 
@@ -62,17 +63,10 @@ std::unique_ptr<HostPortTarget> ParseTargetSpec(const std::string& spec) {
 }
 
 bool Probe::Advertises(const std::string& keyword) const {
-  for (const std::string& k : ehlo) {
-    std::string first = k.substr(0, k.find(' '));
-    if (first.size() != keyword.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < first.size(); ++i)
-      if (std::toupper(static_cast<unsigned char>(first[i])) !=
-          std::toupper(static_cast<unsigned char>(keyword[i])))
-        same = false;
-    if (same) return true;
-  }
-  return false;
+  // The capture sink's rule for its own EHLO keywords: first word, case-insensitive.
+  sink::Behaviour keywords;
+  keywords.ehlo_keywords = ehlo;
+  return keywords.Advertises(keyword);
 }
 
 Probe ProbeTarget(const Endpoint& ep, const std::string& source_ip, int timeout_ms,

@@ -130,6 +130,33 @@ KeyDescriptor ListKey(std::string_view name, std::string_view group,
   return d;
 }
 
+namespace {
+
+// A list of networks (CIDR, IPv4 or IPv6).
+KeyDescriptor CidrListKey(std::string_view name, std::string_view group,
+                          std::vector<Cidr> Settings::*m, std::string_view rfc,
+                          std::string_view doc) {
+  KeyDescriptor d{name, group, KeyType::kList, {}, rfc, "", doc, {}, {}};
+  d.set = [m](Settings* s, std::string_view v, std::string* err) {
+    std::vector<Cidr> nets;
+    for (const std::string& item : SplitList(v)) {
+      auto c = ParseCidr(item);
+      if (!c) { *err = "bad network '" + item + "'"; return false; }
+      nets.push_back(*c);
+    }
+    s->*m = std::move(nets);
+    return true;
+  };
+  d.get = [m](const Settings& s) {
+    std::vector<std::string> v;
+    for (const Cidr& c : s.*m) v.push_back(FormatCidr(c));
+    return JoinList(v);
+  };
+  return d;
+}
+
+}  // namespace
+
 // The advertise list: name -> member of Advertise.
 const std::vector<std::pair<std::string_view, bool Advertise::*>>& AdvertiseMembers() {
   static const std::vector<std::pair<std::string_view, bool Advertise::*>> k = {
@@ -237,26 +264,8 @@ std::vector<KeyDescriptor> BuildTable() {
                         "user<sep>ext@domain delivers to user (qmail style '-'; empty: off)"));
   // --- relay ---
   const std::string_view kRelay = "Relay policy and network";
-  {
-    KeyDescriptor d{"trusted_networks", kRelay, KeyType::kList, {}, "RFC 5321 7.9", "",
-                    "client networks allowed to relay (CIDR, IPv4 or IPv6)", {}, {}};
-    d.set = [](Settings* s, std::string_view v, std::string* err) {
-      std::vector<Cidr> nets;
-      for (const std::string& item : SplitList(v)) {
-        auto c = ParseCidr(item);
-        if (!c) { *err = "bad network '" + item + "'"; return false; }
-        nets.push_back(*c);
-      }
-      s->trusted_networks = std::move(nets);
-      return true;
-    };
-    d.get = [](const Settings& s) {
-      std::vector<std::string> v;
-      for (const Cidr& c : s.trusted_networks) v.push_back(FormatCidr(c));
-      return JoinList(v);
-    };
-    t.push_back(std::move(d));
-  }
+  t.push_back(CidrListKey("trusted_networks", kRelay, &Settings::trusted_networks, "RFC 5321 7.9",
+                          "client networks allowed to relay (CIDR, IPv4 or IPv6)"));
   t.push_back(ListKey("relay_domains", kRelay, &Settings::relay_domains,
                       "foreign domains accepted from any client (backup MX)"));
   t.push_back(StringKey("smarthost", kRelay, &Settings::smarthost,
@@ -267,27 +276,9 @@ std::vector<KeyDescriptor> BuildTable() {
                       "QMTP listeners (ip:port, usually 209); empty = no QMTP"));
   t.push_back(ListKey("qmqp_listen", kRelay, &Settings::qmqp_listen,
                       "QMQP listeners (ip:port, usually 628); empty = no QMQP"));
-  {
-    KeyDescriptor d{"qmqp_clients", kRelay, KeyType::kList, {}, "", "",
-                    "networks allowed to submit by QMQP (which relays anywhere); empty = none",
-                    {}, {}};
-    d.set = [](Settings* s, std::string_view v, std::string* err) {
-      std::vector<Cidr> nets;
-      for (const std::string& item : SplitList(v)) {
-        auto c = ParseCidr(item);
-        if (!c) { *err = "bad network '" + item + "'"; return false; }
-        nets.push_back(*c);
-      }
-      s->qmqp_clients = std::move(nets);
-      return true;
-    };
-    d.get = [](const Settings& s) {
-      std::vector<std::string> v;
-      for (const Cidr& c : s.qmqp_clients) v.push_back(FormatCidr(c));
-      return JoinList(v);
-    };
-    t.push_back(std::move(d));
-  }
+  t.push_back(CidrListKey(
+      "qmqp_clients", kRelay, &Settings::qmqp_clients, "",
+      "networks allowed to submit by QMQP (which relays anywhere); empty = none"));
   t.push_back(StringKey("queue_dir", kRelay, &Settings::queue_dir, "queue directory"));
   t.push_back(StringKey("tls_cert", kRelay, &Settings::tls_cert,
                         "PEM certificate chain; STARTTLS is off unless cert and key are set"));

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "mta/lib/qmtp/policy.h"
 #include "mta/qmtp/testing/test_server.h"
 
@@ -22,6 +24,19 @@ const OutgoingMessage kMessage{"a@example.test", {"b@example.test", "c@remote.te
                                "Subject: t\r\n\r\nhi\r\n"};
 
 Timeouts Short() { return Timeouts{5, 5}; }
+
+// kMessage delivered to an in-process server run with `o`.
+std::vector<RecipientResult> DeliverTo(const TestServerOptions& o) {
+  TestServer s(o);
+  return QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
+}
+
+// The outcome of each recipient, in order.
+std::vector<Outcome> Outcomes(const std::vector<RecipientResult>& results) {
+  std::vector<Outcome> v;
+  for (const RecipientResult& r : results) v.push_back(r.outcome);
+  return v;
+}
 
 TEST(QmtpDeliver, AllAccepted) {
   TestServerOptions o;
@@ -45,8 +60,7 @@ TEST(QmtpDeliver, PerRecipientPermanentRefusal) {
   RelayPolicy policy(rules);
   TestServerOptions o;
   o.policy = &policy;
-  TestServer s(o);
-  auto r = QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
+  auto r = DeliverTo(o);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].outcome, Outcome::kDelivered);
   EXPECT_EQ(r[1].outcome, Outcome::kPermanent);
@@ -56,8 +70,7 @@ TEST(QmtpDeliver, PerRecipientPermanentRefusal) {
 TEST(QmtpDeliver, TemporaryStoreFailure) {
   TestServerOptions o;
   o.store = [](const Submission&) { return SubmitResult{ResponseStatus::kTemporary, "busy"}; };
-  TestServer s(o);
-  auto r = QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
+  auto r = DeliverTo(o);
   EXPECT_THAT(r, ElementsAre(RecipientResult{Outcome::kTemporary, "busy"},
                              RecipientResult{Outcome::kTemporary, "busy"}));
 }
@@ -74,28 +87,19 @@ TEST(QmtpDeliver, ConnectionRefusedIsTemporary) {
 TEST(QmtpDeliver, ClosedWithoutResponseIsTemporary) {
   TestServerOptions o;
   o.close_at_once = true;
-  TestServer s(o);
-  auto r = QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].outcome, Outcome::kTemporary);
-  EXPECT_EQ(r[1].outcome, Outcome::kTemporary);
+  EXPECT_THAT(Outcomes(DeliverTo(o)), ElementsAre(Outcome::kTemporary, Outcome::kTemporary));
 }
 
 TEST(QmtpDeliver, MissingSecondResponseIsTemporary) {
   TestServerOptions o;
   o.raw_reply = "3:Kok,";  // one response for two recipients, then close
-  TestServer s(o);
-  auto r = QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
-  ASSERT_EQ(r.size(), 2u);
-  EXPECT_EQ(r[0].outcome, Outcome::kDelivered);
-  EXPECT_EQ(r[1].outcome, Outcome::kTemporary);
+  EXPECT_THAT(Outcomes(DeliverTo(o)), ElementsAre(Outcome::kDelivered, Outcome::kTemporary));
 }
 
 TEST(QmtpDeliver, MalformedResponseIsTemporary) {
   TestServerOptions o;
   o.raw_reply = "3:Xok,3:Kok,";
-  TestServer s(o);
-  auto r = QmtpDeliver("127.0.0.1", s.port(), Short(), kMessage);
+  auto r = DeliverTo(o);
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].outcome, Outcome::kTemporary);
   EXPECT_THAT(r[0].text, HasSubstr("malformed"));

@@ -23,16 +23,14 @@ import random
 import re
 import shutil
 import signal
-import smtplib
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
-from conftest import CLIENT_IP, MTASPEC, SERVER_IP, free_port, run, wait_for
-from test_crash import kill_everything
+from conftest import MTASPEC, free_port, run, wait_for
+from crashload import maildir_seq_counts, run_load_with_kills
 
 pytestmark = [pytest.mark.crash,
               pytest.mark.skipif(os.geteuid() != 0, reason="the peers listen on port 25 (root)")]
@@ -83,68 +81,18 @@ def test_kill9_with_remote_deliveries_and_bounces(server_factory, home, peers):
     assert run("init", "--home", home, "--domain", "example.test").returncode == 0
     srv = server_factory(extra=["--set", "connections_per_client=100", "--set", "dns_server=" + peers["dns"],
                                 "--set", "trusted_networks=127.0.0.2/32"])
-    lock = threading.Lock()
-    acked, attempted = set(), set()
-    next_seq = [0]
 
-    def rcpts(seq):
-        r = ["postmaster@example.test", f"r{seq}@ok.test"]
+    def make(n, seq):
+        rcpts = ["postmaster@example.test", f"r{seq}@ok.test"]
         if seq % 3 == 0:
-            r.append(f"gone{seq}@rej.test")
-        return r
+            rcpts.append(f"gone{seq}@rej.test")
+        msg = (f"From: s{seq}@sender.test\r\nX-Seq: {seq}\r\nSubject: crash {seq}\r\n\r\n"
+               f"message {seq}\r\n" + "y" * random.randint(0, 2000) + "\r\n")
+        return f"s{seq}@sender.test", rcpts, msg.encode()
 
-    def sender(n):
-        c = None
-        while True:
-            with lock:
-                if len(acked) >= TARGET_ACKED:
-                    break
-                seq = next_seq[0]
-                next_seq[0] += 1
-                attempted.add(seq)
-            msg = (f"From: s{seq}@sender.test\r\nX-Seq: {seq}\r\nSubject: crash {seq}\r\n\r\n"
-                   f"message {seq}\r\n" + "y" * random.randint(0, 2000) + "\r\n")
-            try:
-                if c is None:
-                    c = smtplib.SMTP(SERVER_IP, srv.port, source_address=(CLIENT_IP, 0), timeout=15)
-                if not c.sendmail(f"s{seq}@sender.test", rcpts(seq), msg.encode()):
-                    with lock:
-                        acked.add(seq)
-            except (OSError, smtplib.SMTPException):
-                try:
-                    if c is not None:
-                        c.close()
-                except OSError:
-                    pass
-                c = None
-                time.sleep(0.05)
-        if c is not None:
-            try:
-                c.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
-
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(CLIENTS)]
-    t0 = time.time()
-    for t in threads:
-        t.start()
-    kills = 0
-    while kills < KILLS or (any(t.is_alive() for t in threads) and kills < 100):
-        time.sleep(random.uniform(0.1, 0.8))
-        if not any(t.is_alive() for t in threads) and kills >= KILLS:
-            break
-        kill_everything(srv)
-        kills += 1
-        for _ in range(20):
-            try:
-                srv.start()
-                break
-            except AssertionError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not restart:\n" + srv.log()[-5000:])
-    for t in threads:
-        t.join(120)
+    load = run_load_with_kills(srv, make, clients=CLIENTS, target_acked=TARGET_ACKED,
+                               min_kills=KILLS, max_kills=100, pause=(0.1, 0.8))
+    acked, attempted, kills, t0 = load.acked, load.attempted, load.kills, load.started
 
     # Drain: retries after the kills are scheduled later; flush until the queue is empty.
     def drained():
@@ -152,13 +100,7 @@ def test_kill9_with_remote_deliveries_and_bounces(server_factory, home, peers):
         return "0 message(s) in the queue" in run("queue", "--home", home).stdout
     assert wait_for(drained, timeout=120, step=1), run("queue", "--home", home).stdout[-3000:]
 
-    local = collections.Counter()
-    for sub in ("new", "cur"):
-        d = os.path.join(home, "mail", "postmaster", sub)
-        for name in os.listdir(d):
-            m = re.search(rb"\nX-Seq: (\d+)\n", open(os.path.join(d, name), "rb").read())
-            assert m, name
-            local[int(m.group(1))] += 1
+    local = maildir_seq_counts(home)
     remote, bounces = collections.Counter(), collections.Counter()
     made = collections.defaultdict(set)  # seq -> distinct bounce Message-IDs (made more than once?)
     for p in glob.glob(os.path.join(peers["base"], "out", "*.json")):

@@ -3,16 +3,16 @@
 // the right recipient and delivery status. Skipped when Perl or Sisimai is missing.
 #include <gtest/gtest.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "mta/lib/dsn/dsn3464.h"
 #include "mta/lib/dsn/dsn_testing.h"
+#include "mta/lib/report/sisimai_testing.h"
 
 namespace mta::dsn {
 namespace {
@@ -31,27 +31,14 @@ Decoded RunSisimai(const std::string& message) {
   std::string dir = ::testing::TempDir();
   std::string path = dir + "/dsn_sisimai_" + std::to_string(::getpid()) + ".eml";
   std::ofstream(path, std::ios::binary) << message;
-  std::string cmd = std::string("perl '") + MTA_SOURCE_ROOT +
-                    "/mta/lib/report/testdata/sisimai_decode.pl' '" + path + "' 2>/dev/null";
+  std::string cmd =
+      report::testing::SisimaiDecodeCommand(/*delivered=*/false) + " '" + path + "' 2>/dev/null";
   Decoded d;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return d;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) d.out.append(buf, n);
-  int st = ::pclose(p);
-  d.exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  int st = 0;
+  d.out = report::testing::RunCommand(cmd, &st);
+  d.exit_code = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   std::filesystem::remove(path);
   return d;
-}
-
-// The value of "key":"..." in one JSON line (no escapes expected in our values).
-std::string JsonValue(const std::string& line, const std::string& key) {
-  std::string k = "\"" + key + "\":\"";
-  std::size_t at = line.find(k);
-  if (at == std::string::npos) return "";
-  at += k.size();
-  return line.substr(at, line.find('"', at) - at);
 }
 
 DeliveryReport Failure(const std::string& addr, const std::string& status,
@@ -76,8 +63,9 @@ void ExpectDecoded(const DeliveryReport& r, const std::string& addr, const std::
   ASSERT_EQ(d.exit_code, 0) << d.out;
   std::string line = d.out.substr(0, d.out.find('\n'));
   ASSERT_FALSE(line.empty()) << "Sisimai decoded nothing";
-  EXPECT_EQ(JsonValue(line, "recipient"), addr) << line;
-  EXPECT_EQ(JsonValue(line, "deliverystatus"), status) << line;
+  std::map<std::string, std::string> fields = report::testing::ParseJsonLine(line);
+  EXPECT_EQ(fields["recipient"], addr) << line;
+  EXPECT_EQ(fields["deliverystatus"], status) << line;
   EXPECT_EQ(d.out.find('\n'), d.out.size() - 1) << "one recipient expected: " << d.out;
 }
 

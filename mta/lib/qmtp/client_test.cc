@@ -13,6 +13,7 @@
 #include "mta/lib/qmtp/policy.h"
 #include "mta/lib/qmtp/qmqp_server.h"
 #include "mta/lib/qmtp/qmtp_server.h"
+#include "mta/lib/qmtp/server_testing.h"
 
 namespace mta::qmtp {
 namespace {
@@ -125,17 +126,8 @@ RC_GTEST_PROP(QmtpRoundTrip, ServerStoresWhatTheClientEncodes, ()) {
   std::size_t chunk = *rc::gen::inRange<std::size_t>(1, 64);
   std::string wire = EncodeQmtpDelivery(msg, sender, rcpts, dos ? QmtpEncoding::kDos : QmtpEncoding::kUnix);
   AcceptAllPolicy policy;
-  QmtpServerSession s(PlainOptions(), policy);
-  std::vector<Submission> stored;
-  std::string out;
-  for (std::size_t pos = 0; pos < wire.size(); pos += chunk) {
-    s.Feed(std::string_view(wire).substr(pos, chunk));
-    while (auto sub = s.TakeSubmission()) {
-      stored.push_back(*sub);
-      s.SubmitDone({ResponseStatus::kAccepted, "1"});
-    }
-    out += s.TakeOutput();
-  }
+  auto [out, closed, stored, error] = testing::Drive<QmtpServerSession>(
+      wire, chunk, policy, PlainOptions(), {ResponseStatus::kAccepted, "1"}, false);
   RC_ASSERT(stored.size() == 1u);
   RC_ASSERT(stored[0].data == msg);
   RC_ASSERT(stored[0].sender == sender);
@@ -153,17 +145,8 @@ RC_GTEST_PROP(QmqpRoundTrip, ServerStoresWhatTheClientEncodes, ()) {
   std::size_t chunk = *rc::gen::inRange<std::size_t>(1, 64);
   std::string wire = EncodeQmqpSubmission(msg, sender, rcpts);
   AcceptAllPolicy policy;
-  QmqpServerSession s(PlainOptions(), policy);
-  std::vector<Submission> stored;
-  std::string out;
-  for (std::size_t pos = 0; pos < wire.size(); pos += chunk) {
-    s.Feed(std::string_view(wire).substr(pos, chunk));
-    while (auto sub = s.TakeSubmission()) {
-      stored.push_back(*sub);
-      s.SubmitDone({ResponseStatus::kTemporary, "busy"});
-    }
-    out += s.TakeOutput();
-  }
+  auto [out, closed, stored, error] = testing::Drive<QmqpServerSession>(
+      wire, chunk, policy, PlainOptions(), {ResponseStatus::kTemporary, "busy"}, false);
   RC_ASSERT(stored.size() == 1u);
   RC_ASSERT(stored[0].data == msg);
   RC_ASSERT(stored[0].sender == sender);
@@ -173,7 +156,7 @@ RC_GTEST_PROP(QmqpRoundTrip, ServerStoresWhatTheClientEncodes, ()) {
   RC_ASSERT(r.done());
   RC_ASSERT(r.response()->status == ResponseStatus::kTemporary);
   RC_ASSERT(r.response()->description == "busy");
-  RC_ASSERT(s.wants_close());
+  RC_ASSERT(closed);
 }
 
 RC_GTEST_PROP(QmtpResponses, CollectorReadsWhatWasEncoded, ()) {

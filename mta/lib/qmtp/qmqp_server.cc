@@ -5,8 +5,6 @@
 
 #include <utility>
 
-#include "mta/lib/qmtp/lines.h"
-
 namespace mta::qmtp {
 
 using netstring::QmqpFindingKind;
@@ -24,8 +22,7 @@ std::size_t RequestBound(const ServerOptions& o) {
 }  // namespace
 
 QmqpServerSession::QmqpServerSession(ServerOptions options, Policy& policy)
-    : o_(std::move(options)),
-      policy_(policy),
+    : ServerSessionBase(std::move(options), policy),
       max_request_(RequestBound(o_)),
       // Any length up to nine digits is read; octets beyond max_request_ are counted and
       // discarded, so an oversized request is answered after its final byte.
@@ -78,19 +75,7 @@ void QmqpServerSession::Handle(std::string body) {
     if (auto refusal = policy_.CheckRecipient(r.sender, rcpt))
       return Respond(refusal->status, refusal->description);
   }
-  Submission s;
-  s.protocol = "QMQP";
-  s.client_ip = o_.client_ip;
-  s.received_at = o_.now ? o_.now() : 0;
-  s.message_id = o_.session_id + "." + std::to_string(submissions_ + 1);
-  s.sender = std::move(r.sender);
-  s.recipients = std::move(r.recipients);
-  if (o_.add_received)
-    s.data = ReceivedLine("QMQP", o_.client_ip, o_.hostname, s.message_id, s.received_at);
-  s.data += LfToCrlf(r.message);
-  submission_ = std::move(s);
-  ++submissions_;
-  awaiting_ = true;
+  Submit("QMQP", std::move(r.sender), std::move(r.recipients), r.message);
 }
 
 void QmqpServerSession::PeerClosed() {
@@ -98,30 +83,17 @@ void QmqpServerSession::PeerClosed() {
   if (!awaiting_) close_ = true;
 }
 
-std::optional<Submission> QmqpServerSession::TakeSubmission() {
-  std::optional<Submission> s = std::move(submission_);
-  submission_.reset();
-  return s;
-}
-
 void QmqpServerSession::SubmitDone(const SubmitResult& result) {
   if (!awaiting_) return;
   awaiting_ = false;
   submission_.reset();
-  if (result.status == ResponseStatus::kAccepted)
-    return Respond(result.status, AcceptedText(o_.now ? o_.now() : 0, result.text));
-  Respond(result.status, result.text);
+  netstring::Response r = VerdictResponse(result);
+  Respond(r.status, r.description);
 }
 
 void QmqpServerSession::Respond(netstring::ResponseStatus status, std::string_view text) {
   out_ += netstring::EncodeResponse({status, std::string(text)});
   close_ = true;  // QMQP: one response, then the server closes.
-}
-
-std::string QmqpServerSession::TakeOutput() {
-  std::string o = std::move(out_);
-  out_.clear();
-  return o;
 }
 
 }  // namespace mta::qmtp

@@ -36,27 +36,24 @@
 #include "mta/lib/netstring/netstring.h"
 #include "mta/lib/netstring/qmqp.h"
 #include "mta/lib/qmtp/policy.h"
+#include "mta/lib/qmtp/server_session.h"
 #include "mta/lib/qmtp/submission.h"
 
 namespace mta::qmtp {
 
-class QmqpServerSession {
+// TakeSubmission(), TakeOutput(), wants_close(), awaiting_submit(), netstring_error() and
+// submissions(): see ServerSessionBase.
+class QmqpServerSession : public ServerSessionBase {
  public:
   QmqpServerSession(ServerOptions options, Policy& policy);
 
   void Feed(std::string_view bytes);
   void PeerClosed();
-  std::optional<Submission> TakeSubmission();
   void SubmitDone(const SubmitResult& result);
 
-  std::string TakeOutput();
-  bool wants_close() const { return close_; }
-  bool awaiting_submit() const { return awaiting_; }
   // The request has been answered (or the session ended without an answer).
   bool finished() const { return close_; }
   netstring::QmqpError error() const { return error_; }
-  netstring::NetstringError netstring_error() const { return netstring_error_; }
-  std::uint64_t submissions() const { return submissions_; }
   // Octets held in memory (bounded by the request bound plus the decoded copy).
   std::size_t request_bound() const { return max_request_; }
 
@@ -64,17 +61,9 @@ class QmqpServerSession {
   void Respond(netstring::ResponseStatus status, std::string_view text);
   void Handle(std::string body);
 
-  ServerOptions o_;
-  Policy& policy_;
   std::size_t max_request_;
   netstring::NetstringDecoder outer_;
-  bool close_ = false;
-  bool awaiting_ = false;
-  std::optional<Submission> submission_;
-  std::string out_;
   netstring::QmqpError error_ = netstring::QmqpError::kNone;
-  netstring::NetstringError netstring_error_ = netstring::NetstringError::kNone;
-  std::uint64_t submissions_ = 0;
 };
 
 }  // namespace mta::qmtp

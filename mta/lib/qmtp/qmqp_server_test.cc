@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mta/lib/netstring/netstring.h"
+#include "mta/lib/qmtp/server_testing.h"
 
 namespace mta::qmtp {
 namespace {
@@ -18,24 +20,7 @@ using ::testing::ElementsAre;
 const std::string kExample =
     "73:15:Subject: t\n\nhi\n,14:a@example.test,14:b@example.test,14:c@example.test,,";
 
-class RecordingSink : public Sink {
- public:
-  SubmitResult Store(const Submission& s) override {
-    stored.push_back(s);
-    return result;
-  }
-  std::vector<Submission> stored;
-  SubmitResult result{ResponseStatus::kAccepted, "4242"};
-};
-
-ServerOptions Options() {
-  ServerOptions o;
-  o.hostname = "mx.example.test";
-  o.client_ip = "192.0.2.9";
-  o.session_id = "q7";
-  o.now = [] { return std::int64_t{1700000000}; };
-  return o;
-}
+ServerOptions Options() { return testing::FixedOptions("192.0.2.9", "q7"); }
 
 std::string Req(std::string_view msg, std::string_view sender,
                 const std::vector<std::string>& rcpts) {
@@ -44,28 +29,13 @@ std::string Req(std::string_view msg, std::string_view sender,
   return netstring::EncodeNetstring(body);
 }
 
-struct Outcome {
-  std::string out;
-  bool closed = false;
-  std::vector<Submission> stored;
-  netstring::QmqpError error = netstring::QmqpError::kNone;
-};
+using Outcome = testing::Outcome<QmqpServerSession>;
 
+// QMQP: the response comes after the request's final byte, without the client closing.
 Outcome Drive(std::string_view in, std::size_t chunk, Policy& policy, ServerOptions o = Options(),
-          SubmitResult result = {ResponseStatus::kAccepted, "4242"}) {
-  QmqpServerSession s(o, policy);
-  RecordingSink sink;
-  sink.result = result;
-  Outcome r;
-  for (std::size_t pos = 0; pos < in.size(); pos += chunk) {
-    s.Feed(in.substr(pos, chunk));
-    RunSink(s, sink);
-    r.out += s.TakeOutput();
-  }
-  r.closed = s.wants_close();
-  r.stored = sink.stored;
-  r.error = s.error();
-  return r;
+              SubmitResult result = {ResponseStatus::kAccepted, "4242"}) {
+  return testing::Drive<QmqpServerSession>(in, chunk, policy, std::move(o), std::move(result),
+                                           /*peer_close=*/false);
 }
 
 std::string D(std::string_view text) {
@@ -193,6 +163,7 @@ TEST(QmqpServer, FramingErrorsAnswerDAndClose) {
       {"inner-non-digit", "13:3:hi\n,0:,x:r,,", QE::kBody, NE::kNonDigit},
       {"inner-missing-comma", "13:3:hi\n;0:,1:r,,", QE::kBody, NE::kMissingComma},
       {"inner-truncated", "12:3:hi\n,0:,1:r,", QE::kBody, NE::kTruncated},
+      {"inner-ten-digits", "12:1234567890:,,", QE::kBody, NE::kTooLong},
       {"missing-sender", "6:3:hi\n,,", QE::kMissingSender, NE::kNone},
       {"empty-request", "0:,", QE::kMissingSender, NE::kNone},
   };

@@ -5,8 +5,6 @@
 
 #include <utility>
 
-#include "mta/lib/qmtp/lines.h"
-
 namespace mta::qmtp {
 
 using netstring::QmtpFindingKind;
@@ -24,7 +22,7 @@ netstring::QmtpLimits Limits(const ServerOptions& o) {
 }  // namespace
 
 QmtpServerSession::QmtpServerSession(ServerOptions options, Policy& policy)
-    : o_(std::move(options)), policy_(policy), decoder_(Limits(o_)) {}
+    : ServerSessionBase(std::move(options), policy), decoder_(Limits(o_)) {}
 
 void QmtpServerSession::Feed(std::string_view bytes) {
   if (close_ || peer_closed_ || bytes.empty()) return;
@@ -120,35 +118,15 @@ void QmtpServerSession::HandlePackage(netstring::QmtpDecodedPackage p) {
     return;
   }
 
-  Submission s;
-  s.protocol = "QMTP";
-  s.client_ip = o_.client_ip;
-  s.received_at = o_.now ? o_.now() : 0;
-  s.message_id = o_.session_id + "." + std::to_string(submissions_ + 1);
-  s.sender = std::move(p.package.sender);
-  s.recipients = std::move(accepted);
   // Encodings #1 and #2 are stored identically, in the queue's CRLF form (QMTP 3: no
   // deletion of nulls, no folding, no high-bit stripping: every octet is kept).
-  if (o_.add_received)
-    s.data = ReceivedLine("QMTP", o_.client_ip, o_.hostname, s.message_id, s.received_at);
-  s.data += LfToCrlf(p.package.message);
-  submission_ = std::move(s);
-  ++submissions_;
-  awaiting_ = true;
-}
-
-std::optional<Submission> QmtpServerSession::TakeSubmission() {
-  std::optional<Submission> s = std::move(submission_);
-  submission_.reset();
-  return s;
+  Submit("QMTP", std::move(p.package.sender), std::move(accepted), p.package.message);
 }
 
 void QmtpServerSession::SubmitDone(const SubmitResult& result) {
   if (!awaiting_) return;
   submission_.reset();
-  netstring::Response r{result.status, result.text};
-  if (result.status == ResponseStatus::kAccepted)
-    r.description = AcceptedText(o_.now ? o_.now() : 0, result.text);
+  netstring::Response r = VerdictResponse(result);
   for (auto& slot : responses_)
     if (!slot) slot = r;
   WriteResponses();
@@ -166,12 +144,6 @@ void QmtpServerSession::SubmitDone(const SubmitResult& result) {
 void QmtpServerSession::WriteResponses() {
   for (const auto& r : responses_) out_ += netstring::EncodeResponse(*r);
   responses_.clear();
-}
-
-std::string QmtpServerSession::TakeOutput() {
-  std::string o = std::move(out_);
-  out_.clear();
-  return o;
 }
 
 }  // namespace mta::qmtp

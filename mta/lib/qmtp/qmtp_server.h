@@ -42,11 +42,14 @@
 #include "mta/lib/netstring/qmtp.h"
 #include "mta/lib/netstring/response.h"
 #include "mta/lib/qmtp/policy.h"
+#include "mta/lib/qmtp/server_session.h"
 #include "mta/lib/qmtp/submission.h"
 
 namespace mta::qmtp {
 
-class QmtpServerSession {
+// TakeSubmission(), TakeOutput(), wants_close() (framing error, peer closed, overflow),
+// awaiting_submit(), netstring_error() and submissions(): see ServerSessionBase.
+class QmtpServerSession : public ServerSessionBase {
  public:
   QmtpServerSession(ServerOptions options, Policy& policy);
 
@@ -55,46 +58,29 @@ class QmtpServerSession {
   // The client's input ended: an unfinished package is thrown away; the session closes
   // (after the responses to a pending submission, if any).
   void PeerClosed();
-  // The message to store, at most one at a time; answer with SubmitDone().
-  std::optional<Submission> TakeSubmission();
   // The store's verdict for the last submission: writes the package's responses, then goes
   // on with held input.
   void SubmitDone(const SubmitResult& result);
 
-  // Response octets to write to the client (and forgets them).
-  std::string TakeOutput();
-  // Close after writing TakeOutput() (framing error, peer closed, overflow).
-  bool wants_close() const { return close_; }
-  bool awaiting_submit() const { return awaiting_; }
   // Set when the session closed on a framing error.
   netstring::QmtpError error() const { return error_; }
-  netstring::NetstringError netstring_error() const { return netstring_error_; }
   // Octets held in this session's own input buffer (bounded by max_pending_input).
   std::size_t buffered_octets() const { return pending_.size(); }
   std::uint64_t packages() const { return packages_; }      // complete packages read
-  std::uint64_t submissions() const { return submissions_; }  // messages handed out
 
  private:
   void Process();
   void HandlePackage(netstring::QmtpDecodedPackage p);
   void WriteResponses();
 
-  ServerOptions o_;
-  Policy& policy_;
   netstring::QmtpPackageDecoder decoder_;
   std::string pending_;  // input received while awaiting a submission
   bool overflow_ = false;
   bool peer_closed_ = false;
-  bool close_ = false;
-  bool awaiting_ = false;
-  std::optional<Submission> submission_;
   // One slot per recipient of the current package; nullopt: answered by the submission.
   std::vector<std::optional<netstring::Response>> responses_;
-  std::string out_;
   netstring::QmtpError error_ = netstring::QmtpError::kNone;
-  netstring::NetstringError netstring_error_ = netstring::NetstringError::kNone;
   std::uint64_t packages_ = 0;
-  std::uint64_t submissions_ = 0;
 };
 
 }  // namespace mta::qmtp

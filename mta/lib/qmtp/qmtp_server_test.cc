@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mta/lib/netstring/netstring.h"
+#include "mta/lib/qmtp/server_testing.h"
 
 namespace mta::qmtp {
 namespace {
@@ -22,24 +24,9 @@ const std::string kTwoRcptUnix =
 const std::string kOneRcptDos =
     "19:\rSubject: t\r\n\r\nhi\r\n,14:a@example.test,18:14:b@example.test,,";
 
-class RecordingSink : public Sink {
- public:
-  SubmitResult Store(const Submission& s) override {
-    stored.push_back(s);
-    return result;
-  }
-  std::vector<Submission> stored;
-  SubmitResult result{ResponseStatus::kAccepted, "4242"};
-};
+using testing::RecordingSink;
 
-ServerOptions Options() {
-  ServerOptions o;
-  o.hostname = "mx.example.test";
-  o.client_ip = "192.0.2.7";
-  o.session_id = "s1";
-  o.now = [] { return std::int64_t{1700000000}; };
-  return o;
-}
+ServerOptions Options() { return testing::FixedOptions("192.0.2.7", "s1"); }
 
 RelayPolicy LocalOnly() {
   RelayRules r;
@@ -47,29 +34,12 @@ RelayPolicy LocalOnly() {
   return RelayPolicy(r);
 }
 
-struct Outcome {
-  std::string out;
-  bool closed = false;
-  std::vector<Submission> stored;
-};
+using Outcome = testing::Outcome<QmtpServerSession>;
 
 Outcome Drive(std::string_view in, std::size_t chunk, Policy& policy, ServerOptions o = Options(),
-          SubmitResult result = {ResponseStatus::kAccepted, "4242"}, bool peer_close = true) {
-  QmtpServerSession s(o, policy);
-  RecordingSink sink;
-  sink.result = result;
-  Outcome r;
-  for (std::size_t pos = 0; pos < in.size(); pos += chunk) {
-    s.Feed(in.substr(pos, chunk));
-    RunSink(s, sink);
-    r.out += s.TakeOutput();
-  }
-  if (peer_close) s.PeerClosed();
-  RunSink(s, sink);
-  r.out += s.TakeOutput();
-  r.closed = s.wants_close();
-  r.stored = sink.stored;
-  return r;
+              SubmitResult result = {ResponseStatus::kAccepted, "4242"}, bool peer_close = true) {
+  return testing::Drive<QmtpServerSession>(in, chunk, policy, std::move(o), std::move(result),
+                                           peer_close);
 }
 
 // A package: message netstring content (with its encoding octet), sender, recipients.
@@ -86,6 +56,13 @@ std::vector<std::string> Responses(std::string_view out) {
   netstring::NetstringError e;
   EXPECT_TRUE(netstring::ParseNetstringList(out, 4096, &v, &e)) << out;
   return v;
+}
+
+// The responses to a package for rcpts under the relay rules, fed in chunks of `chunk`.
+std::vector<std::string> RelayResponses(const RelayRules& rules,
+                                        const std::vector<std::string>& rcpts, std::size_t chunk) {
+  RelayPolicy p(rules);
+  return Responses(Drive(Pkg("\nhi\n", "", rcpts), chunk, p).out);
 }
 
 TEST(QmtpServer, ReferenceExampleTwoRecipientsAccepted) {
@@ -154,24 +131,17 @@ TEST(QmtpServer, RelayDomainAndTemporaryRelayDenial) {
   RelayRules rules;
   rules.relay_domains = {".relay.test"};
   rules.relay_denied_temporary = true;
-  RelayPolicy p(rules);
-  Outcome r = Drive(Pkg("\nhi\n", "", {"a@b.relay.test", "c@other.test"}), 1, p);
-  auto v = Responses(r.out);
-  ASSERT_EQ(v.size(), 2u);
-  EXPECT_EQ(v[0][0], 'K');
-  EXPECT_EQ(v[1], "Zsorry, that domain isn't in my list of allowed rcpthosts (#4.7.1)");
+  EXPECT_THAT(RelayResponses(rules, {"a@b.relay.test", "c@other.test"}, 1),
+              ElementsAre(StartsWith("K"),
+                          "Zsorry, that domain isn't in my list of allowed rcpthosts (#4.7.1)"));
 }
 
 TEST(QmtpServer, UnknownLocalUserRefused) {
   RelayRules rules;
   rules.is_local_domain = [](std::string_view d) { return d == "example.test"; };
   rules.is_known_local = [](std::string_view a) { return a == "joe@example.test"; };
-  RelayPolicy p(rules);
-  Outcome r = Drive(Pkg("\nhi\n", "", {"joe@example.test", "bob@example.test"}), 3, p);
-  auto v = Responses(r.out);
-  ASSERT_EQ(v.size(), 2u);
-  EXPECT_EQ(v[0][0], 'K');
-  EXPECT_EQ(v[1], "Dsorry, no mailbox here by that name (#5.1.1)");
+  EXPECT_THAT(RelayResponses(rules, {"joe@example.test", "bob@example.test"}, 3),
+              ElementsAre(StartsWith("K"), "Dsorry, no mailbox here by that name (#5.1.1)"));
 }
 
 TEST(QmtpServer, StoreTemporaryAndPermanentFailures) {
@@ -377,6 +347,8 @@ TEST(QmtpServer, FramingErrorsCloseWithoutResponse) {
       {"oversize-length", "1234567890:\n", netstring::QmtpError::kMessageFraming},
       {"sender-leading-zero", "4:\nhi\n,00:,6:3:a@b,,", netstring::QmtpError::kSenderFraming},
       {"sender-missing-comma", "4:\nhi\n,1:a;6:3:a@b,,", netstring::QmtpError::kSenderFraming},
+      {"sender-non-digit", "4:\nhi\n,x:6:3:a@b,,", netstring::QmtpError::kSenderFraming},
+      {"list-leading-zero", "4:\nhi\n,0:,06:3:a@b,,", netstring::QmtpError::kRecipientsFraming},
       {"list-non-digit", "4:\nhi\n,0:,x:3:a@b,,", netstring::QmtpError::kRecipientsFraming},
       {"list-missing-comma", "4:\nhi\n,0:,6:3:a@b,;", netstring::QmtpError::kRecipientsFraming},
       {"inner-truncated", "4:\nhi\n,0:,5:3:a@b,", netstring::QmtpError::kRecipientFraming},

@@ -4,8 +4,6 @@
 // Skips only when perl or Sisimai is not installed.
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,6 +14,7 @@
 
 #include "mta/lib/report/qsbmf.h"
 #include "mta/lib/report/qsbmf_fixtures.h"
+#include "mta/lib/report/sisimai_testing.h"
 
 namespace mta::report {
 namespace {
@@ -24,50 +23,8 @@ namespace fs = std::filesystem;
 using testing::Failed;
 using testing::FixedEnv;
 using testing::RemoteFailed;
-
-// The flat {"key":"string",...} objects sisimai_decode.pl prints.
-std::map<std::string, std::string> ParseJsonLine(const std::string& line) {
-  std::map<std::string, std::string> out;
-  std::size_t i = 0;
-  auto read_string = [&](std::string* s) {
-    if (i >= line.size() || line[i] != '"') return false;
-    ++i;
-    while (i < line.size() && line[i] != '"') {
-      if (line[i] == '\\' && i + 1 < line.size()) {
-        char e = line[++i];
-        *s += e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;  // \uXXXX kept raw
-      } else {
-        *s += line[i];
-      }
-      ++i;
-    }
-    ++i;
-    return true;
-  };
-  while (i < line.size()) {
-    while (i < line.size() && line[i] != '"') ++i;
-    std::string k, v;
-    if (!read_string(&k)) break;
-    while (i < line.size() && line[i] != '"' && line[i] != '}') ++i;
-    if (!read_string(&v)) break;
-    out[k] = v;
-  }
-  return out;
-}
-
-std::string RunCommand(const std::string& cmd, int* status) {
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  if (f == nullptr) {
-    *status = -1;
-    return out;
-  }
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  *status = pclose(f);
-  return out;
-}
+using testing::RunCommand;
+using testing::SisimaiRecord;
 
 struct Case {
   std::string file;
@@ -76,9 +33,9 @@ struct Case {
 };
 
 TEST(SisimaiInterop, DecodesOurQsbmfBounces) {
-  int st = 0;
-  RunCommand("perl -MSisimai -MJSON::PP -e 1 2>/dev/null", &st);
-  if (st != 0) GTEST_SKIP() << "perl with Sisimai (libsisimai-perl) is not installed";
+  if (!testing::SisimaiInstalled()) {
+    GTEST_SKIP() << "perl with Sisimai (libsisimai-perl) is not installed";
+  }
 
   fs::path dir = fs::temp_directory_path() / ("qsbmf-sisimai-" + std::to_string(getpid()));
   fs::create_directories(dir);
@@ -114,8 +71,7 @@ TEST(SisimaiInterop, DecodesOurQsbmfBounces) {
     cases.push_back(c);
   }
 
-  std::string cmd = "perl " + std::string(MTA_SOURCE_ROOT) +
-                    "/mta/lib/report/testdata/sisimai_decode.pl";
+  std::string cmd = testing::SisimaiDecodeCommand(/*delivered=*/false);
   // file -> recipient -> expected status
   std::map<std::string, std::map<std::string, std::string>> want;
   for (const Case& c : cases) {
@@ -127,22 +83,17 @@ TEST(SisimaiInterop, DecodesOurQsbmfBounces) {
       want[(dir / c.file).string()][r.final_recipient.value] = r.status;
     }
   }
+  int st = 0;
   std::string out = RunCommand(cmd + " 2>&1", &st);
   fs::remove_all(dir);
   ASSERT_EQ(st, 0) << out;
 
   std::map<std::string, std::map<std::string, std::string>> got;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    std::size_t nl = out.find('\n', start);
-    std::string line = out.substr(start, nl == std::string::npos ? nl : nl - start);
-    start = nl == std::string::npos ? out.size() : nl + 1;
-    if (line.empty()) continue;
-    auto obj = ParseJsonLine(line);
-    SCOPED_TRACE(line);
+  for (SisimaiRecord r : testing::ParseSisimaiOutput(out)) {
+    SCOPED_TRACE(r.line);
     // Sisimai 4.25 names the module that decoded the bounce: qmail's format.
-    EXPECT_EQ(obj["smtpagent"], "qmail");
-    got[obj["file"]][obj["recipient"]] = obj["deliverystatus"];
+    EXPECT_EQ(r.fields["smtpagent"], "qmail");
+    got[r.fields["file"]][r.fields["recipient"]] = r.fields["deliverystatus"];
   }
   EXPECT_EQ(got, want) << out;
 }
