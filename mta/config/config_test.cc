@@ -201,11 +201,13 @@ TEST(SendingKeys, DefaultsAndQmailValues) {
   EXPECT_EQ(s.bounce_format, BounceFormat::kRfc3464);
   EXPECT_EQ(s.queue_lifetime, 432000u);
   EXPECT_EQ(s.tls_client, TlsClient::kOpportunistic);
+  EXPECT_TRUE(s.remote_ipv6);
   Settings q = ProfileSettings(Profile::kQmail);
   EXPECT_EQ(q.bounce_format, BounceFormat::kQsbmf);
   EXPECT_EQ(q.double_bounce, DoubleBouncePolicy::kQmail);
   EXPECT_EQ(q.bounce_size_limit, 0u);
   EXPECT_FALSE(q.delay_warnings);
+  EXPECT_FALSE(q.remote_ipv6);
   EXPECT_FALSE(q.bounce_auto_submitted);
   EXPECT_EQ(q.retry_policy, RetryPolicyKind::kQmail);
   EXPECT_EQ(q.queue_lifetime, 604800u);

@@ -184,6 +184,10 @@ void AddSendingKeys(std::vector<KeyDescriptor>* t) {
        {"raw", EightBitRelay::kRaw}},
       "RFC 6152 3", "C5 8bitmime-relay-downgrade",
       "8-bit message to a peer without 8BITMIME: to quoted-printable, fail 5.6.3, or send as is"));
+  t->push_back(BoolKey("remote_ipv6", kC, &Settings::remote_ipv6, "RFC 5321 5.1",
+                       "J7 ipv6-aaaa",
+                       "look up AAAA as well as A for each mail exchanger and try those addresses "
+                       "after the IPv4 ones"));
   t->push_back(EnumKey<TlsClient>(
       "tls_client", kC, &Settings::tls_client,
       {{"off", TlsClient::kOff}, {"opportunistic", TlsClient::kOpportunistic},

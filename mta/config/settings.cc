@@ -55,6 +55,7 @@ void CopySwitches(const Settings& from, Settings* to) {
   to->double_bounce = from.double_bounce;
   to->bounce_size_limit = from.bounce_size_limit;
   to->delay_warnings = from.delay_warnings;
+  to->remote_ipv6 = from.remote_ipv6;
   to->delay_warning_time = from.delay_warning_time;
   to->bounce_auto_submitted = from.bounce_auto_submitted;
   to->retry_policy = from.retry_policy;
@@ -117,6 +118,7 @@ void ApplyProfile(Profile p, Settings* s) {
       v.double_bounce = DoubleBouncePolicy::kQmail;  // "#@[]" to doublebounceto (E3, E4)
       v.bounce_size_limit = 0;             // bouncemaxbytes unset: whole message (E6)
       v.delay_warnings = false;            // qmail-send sends none (E7)
+      v.remote_ipv6 = false;               // qmail-remote 1.03 speaks IPv4 only (J7)
       v.bounce_auto_submitted = false;     // no Auto-Submitted field (E5)
       v.retry_policy = RetryPolicyKind::kQmail;  // nextretry() squares (I1)
       v.queue_lifetime = 604800;           // queuelifetime (I1)

@@ -166,6 +166,7 @@ struct Settings {
   ClientGreeting smtp_client_greeting = ClientGreeting::kEhlo;
   EightBitRelay eight_bit_relay = EightBitRelay::kDowngrade;
   TlsClient tls_client = TlsClient::kOpportunistic;
+  bool remote_ipv6 = true;  // RFC 5321 5.1: AAAA after A for each MX (and the implicit MX)
 
   // Switches.
   UnknownRecipient unknown_recipient = UnknownRecipient::kReject;

@@ -3,6 +3,7 @@
 #include "mta/server/remote.h"
 
 #include <arpa/inet.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -211,7 +213,11 @@ std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
   if (!ResolverConfigFor(s, &rc, error)) return {};
   dns::StubResolver resolver(rc);
   dns::RouteOptions ro;
+  // RFC 5321 5.1: an MX that is this MTA (by name, or by an address it listens on at port
+  // 25) and every MX of the same or a worse preference are dropped; none left is a loop.
   ro.self_names = {s.hostname};
+  ro.use_ipv6 = s.remote_ipv6;  // RFC 5321 5.1: A and AAAA
+  ro.self_addresses = SelfAddresses(s.listen, InterfaceAddresses());
   dns::RouteResult mx = dns::ResolveMailRoute(resolver, domain, ro);
   std::vector<Hop> out;
   for (const dns::MailHost& h : mx.hosts)
@@ -221,6 +227,63 @@ std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
     *error = "no route to " + std::string(domain) + ": " + dns::RouteStatusName(mx.status) +
              (mx.detail.empty() ? "" : " (" + mx.detail + ")");
   }
+  return out;
+}
+
+const char* RouteFailureStatus(const std::string& error, bool temp) {
+  if (temp) return "4.4.3";  // RFC 3463: directory server failure
+  auto has = [&](const char* what) { return error.find(what) != std::string::npos; };
+  if (has(": null-mx")) return "5.1.10";            // RFC 7505 4.2
+  if (has(": mx-points-to-self")) return "5.4.6";   // RFC 3463 X.4.6: routing loop
+  if (has(": no-usable-host")) return "5.4.4";      // RFC 3463 X.4.4: unable to route
+  return "5.1.2";                                   // RFC 3463 X.1.2: bad destination system
+}
+
+std::vector<std::string> SelfAddresses(const std::vector<std::string>& listen,
+                                       const std::vector<std::string>& interfaces) {
+  std::vector<std::string> out;
+  auto add = [&out](const std::string& a) {
+    for (const std::string& o : out)
+      if (o == a) return;
+    out.push_back(a);
+  };
+  for (const std::string& entry : listen) {
+    std::string host;
+    std::uint16_t port = 0;
+    if (!config::ParseHostPort(entry, &host, &port, 25)) continue;
+    unsigned char buf[16];
+    const bool v4 = inet_pton(AF_INET, host.c_str(), buf) == 1;
+    const bool v6 = !v4 && inet_pton(AF_INET6, host.c_str(), buf) == 1;
+    if (!v4 && !v6) continue;
+    const bool wildcard = v4 ? host == "0.0.0.0"
+                             : std::all_of(buf, buf + 16, [](unsigned char c) { return c == 0; });
+    if (!wildcard) {
+      add(host);
+      continue;
+    }
+    for (const std::string& a : interfaces)
+      if ((a.find(':') != std::string::npos) == v6) add(a);
+  }
+  return out;
+}
+
+std::vector<std::string> InterfaceAddresses() {
+  std::vector<std::string> out;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return out;
+  for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
+    if (i->ifa_addr == nullptr) continue;
+    char text[INET6_ADDRSTRLEN] = {};
+    if (i->ifa_addr->sa_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text, sizeof text);
+    } else if (i->ifa_addr->sa_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(i->ifa_addr)->sin6_addr, text, sizeof text);
+    } else {
+      continue;
+    }
+    out.push_back(text);
+  }
+  freeifaddrs(list);
   return out;
 }
 
@@ -293,10 +356,8 @@ void RunChild(int queue_fd, const RemoteJob& job, int msg_fd, const config::Sett
     if (by_qmtp && !hops.empty()) {
       results = DeliverQmtp(job, message, hops);
     } else if (hops.empty()) {
-      // RFC 7505 4.2: a domain with a null MX gets 5.1.10; RFC 3463: 5.1.2 bad
-      // destination system; 4.4.3 directory server failure.
-      const char* code = temp ? "4.4.3"
-                         : error.find(": null-mx") != std::string::npos ? "5.1.10" : "5.1.2";
+      // RFC 7505 4.2 null MX 5.1.10; RFC 3463 codes for the other routing failures.
+      const char* code = RouteFailureStatus(error, temp);
       results.assign(job.rcpts.size(),
                      RemoteRcptResult{temp ? "temp" : "perm", 0, code, "", error, false});
     } else {

@@ -57,6 +57,26 @@ std::optional<SmtpRoute> SmtpRouteFor(std::string_view domain,
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp);
 
+// The enhanced status for a destination RouteDomain found no address for (`error` is its
+// message): 4.4.3 when temporary; 5.1.10 null MX (RFC 7505 4.2); 5.4.6 the best MX is this
+// MTA (RFC 3463 X.4.6 routing loop, qmail-remote's #5.4.6); 5.4.4 MX without a usable
+// address (X.4.4 unable to route); otherwise 5.1.2 (X.1.2 bad destination system).
+//   RouteFailureStatus("no route to a.test: null-mx", false) == "5.1.10"
+const char* RouteFailureStatus(const std::string& error, bool temp);
+
+// The addresses at which this MTA itself takes mail (qmail's "ipme", Postfix's
+// inet_interfaces): the IP of each `listen` entry, whatever its port (an MX is reached on
+// port 25, but an MX naming an address this MTA answers on is this host, as Postfix and
+// qmail judge it), a wildcard (0.0.0.0, [::]) standing for every address of its family in
+// `interfaces`. An MX with one of them is this MTA (RFC 5321 5.1), as is an MX named
+// `hostname`.
+//   SelfAddresses({"0.0.0.0:25", "127.0.0.10:2525"}, {"127.0.0.1", "192.0.2.7"})
+//     == {"127.0.0.1", "192.0.2.7", "127.0.0.10"}
+std::vector<std::string> SelfAddresses(const std::vector<std::string>& listen,
+                                       const std::vector<std::string>& interfaces);
+// The addresses of this host's interfaces (getifaddrs), IPv4 and IPv6, as text.
+std::vector<std::string> InterfaceAddresses();
+
 // The QMTP route of `domain` from qmtp_routes ("domain=host[:port]", port 209), if any.
 bool QmtpRouteFor(std::string_view domain, const config::Settings& s, std::string* host,
                   std::uint16_t* port);

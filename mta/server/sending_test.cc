@@ -4,6 +4,7 @@
 // a socketpair, and notifications per bounce setting (bounce_format, double_bounce,
 // bounce_size_limit, bounce_auto_submitted; RFC 3461 5.2.2 relayed).
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -559,6 +560,34 @@ TEST(QueueListing, NextAttemptAndLastError) {
   EXPECT_EQ(FormatQueueLine(e),
             "q1 <s@local.test> <bad@x.test> (pending, 2 attempt(s), next attempt "
             "2023-11-14 23:13:20Z: 451 4.3.0 try  later)");
+}
+
+TEST(SelfMx, AddressesListenedOn) {
+  // RFC 5321 5.1: an MX that is this MTA: an address it listens on, on any port (as
+  // Postfix's inet_interfaces); a wildcard stands for every interface address of its
+  // family (qmail's ipme).
+  std::vector<std::string> ifs = {"127.0.0.1", "192.0.2.7", "::1", "2001:db8::7"};
+  EXPECT_EQ(SelfAddresses({"127.0.3.12:25", "127.0.0.10:2525"}, ifs),
+            (std::vector<std::string>{"127.0.3.12", "127.0.0.10"}));
+  EXPECT_EQ(SelfAddresses({"0.0.0.0:25"}, ifs), (std::vector<std::string>{"127.0.0.1", "192.0.2.7"}));
+  EXPECT_EQ(SelfAddresses({"[::]:25"}, ifs), (std::vector<std::string>{"::1", "2001:db8::7"}));
+  EXPECT_EQ(SelfAddresses({"[2001:db8::9]:25", "0.0.0.0:2525", "[::]:587"}, ifs),
+            (std::vector<std::string>{"2001:db8::9", "127.0.0.1", "192.0.2.7", "::1", "2001:db8::7"}));
+  EXPECT_EQ(SelfAddresses({"0.0.0.0:25", "127.0.0.1:25"}, ifs),
+            (std::vector<std::string>{"127.0.0.1", "192.0.2.7"}));  // no duplicates
+  EXPECT_TRUE(SelfAddresses({"not an address", "localhost:25"}, ifs).empty());
+  // This host has a loopback interface.
+  std::vector<std::string> mine = InterfaceAddresses();
+  EXPECT_NE(std::find(mine.begin(), mine.end(), "127.0.0.1"), mine.end());
+}
+
+TEST(SelfMx, RouteFailureStatusPerCause) {
+  EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: tempfail (timeout)", true)), "4.4.3");
+  EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: null-mx", false)), "5.1.10");
+  EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: mx-points-to-self (x)", false)),
+            "5.4.6");
+  EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: no-usable-host", false)), "5.4.4");
+  EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: nxdomain", false)), "5.1.2");
 }
 
 }  // namespace

@@ -27,7 +27,9 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the peers listen on p
 
 IP = {"ok": "127.0.3.1", "rej": "127.0.3.2", "tmp": "127.0.3.3", "nodsn": "127.0.3.4",
       "helo": "127.0.3.5", "fo421": "127.0.3.6", "dot": "127.0.3.7", "dead": "127.0.3.8",
-      "box": "127.0.3.9", "qmtp": "127.0.3.11"}
+      "box": "127.0.3.9", "g554": "127.0.3.10", "qmtp": "127.0.3.11", "self": "127.0.3.12",
+      "mixed": "127.0.3.13", "noquit": "127.0.3.14", "ehlo5": "127.0.3.15",
+      "slow": "127.0.3.16"}
 DNS_IP = "127.0.3.53"
 
 BEHAVIOURS = {
@@ -36,6 +38,11 @@ BEHAVIOURS = {
     "nodsn": {"ehlo_keywords": ["PIPELINING", "SIZE 52428800", "ENHANCEDSTATUSCODES"]},
     "fo421": {"greeting": "421 mx busy, try the next one"},
     "box": {},
+    "helo": {"esmtp": False},  # RFC 821 peer: EHLO gets 500, HELO works
+    "g554": {"greeting": "554 no SMTP service here"},
+    "ehlo5": {"replies": {"ehlo": "550 go away", "helo": "550 go away"}},
+    "noquit": {"replies": {"quit": {"silent": True, "close": True}}},  # no 221
+    "slow": {"delays": {"greeting": 1500, "mail": 1000, "eod": 1500}},  # the client waits
 }
 
 
@@ -52,7 +59,36 @@ def _zone():
              {"name": "nullmx.test", "type": "MX", "preference": 0, "exchange": "."},
              # smtp_routes: a route host given by name (A record only, no MX of its own).
              {"name": "relay.route.test", "type": "A", "address": IP["ok"]}]
-    return {"ttl": 60, "records": recs}
+    for dom, host in (("helo.test", "helo"), ("noquit.test", "noquit"), ("mixed.test", "mixed"),
+                      ("slow.test", "slow")):
+        recs.append({"name": dom, "type": "MX", "preference": 10, "exchange": f"mx.{dom}"})
+        recs.append({"name": f"mx.{dom}", "type": "A", "address": IP[host]})
+    # RFC 5321 5.1: a refused greeting (554) or EHLO and HELO refused: the next MX.
+    for dom, host in (("g554.test", "g554"), ("ehlo5.test", "ehlo5")):
+        recs += [{"name": dom, "type": "MX", "preference": 10, "exchange": f"mx.{dom}"},
+                 {"name": f"mx.{dom}", "type": "A", "address": IP[host]},
+                 {"name": dom, "type": "MX", "preference": 20, "exchange": "mx.ok.test"}]
+    recs += [
+        # One MX, two addresses: the first refuses the connection, the second takes the mail.
+        {"name": "multi.test", "type": "MX", "preference": 10, "exchange": "mx.multi.test"},
+        {"name": "mx.multi.test", "type": "A", "address": IP["dead"]},
+        {"name": "mx.multi.test", "type": "A", "address": IP["ok"]},
+        # No MX: the implicit MX (the domain's own A record).
+        {"name": "implicit.test", "type": "A", "address": IP["ok"]},
+        # The recipient domain is a CNAME: followed for routing, never rewritten.
+        {"name": "cname.test", "type": "CNAME", "target": "ok.test"},
+        # 30 MX RRs (over 512 octets: TC over UDP, the whole answer over TCP); only the
+        # last one, the one UDP truncation drops, has an address.
+        {"name": "big.test", "type": "MX", "preference": 10, "preference_step": 1,
+         "exchange": "mx-{i}.big.test", "repeat": 30},
+        {"name": "mx-30.big.test", "type": "A", "address": IP["ok"]},
+        # MX pointing at ourselves: by name (hostname) and by an address refmta listens on.
+        {"name": "selfname.test", "type": "MX", "preference": 10, "exchange": "mx.selfname.test"},
+        {"name": "mx.selfname.test", "type": "A", "address": IP["ok"]},
+        {"name": "selfip.test", "type": "MX", "preference": 10, "exchange": "mx.selfip.test"},
+        {"name": "mx.selfip.test", "type": "A", "address": IP["self"]},
+    ]
+    return {"ttl": 60, "records": recs, "servfail": ["servfail.test"]}
 
 
 def _start_listening(args, out_log, want):
@@ -115,10 +151,12 @@ def net():
     with open(zone, "w") as f:
         json.dump(_zone(), f)
     port = free_port()
-    dns = _start_listening([MTASPEC, "dns", "--listen", f"{DNS_IP}:{port}", "--zone", zone],
+    dns = _start_listening([MTASPEC, "dns", "--listen", f"{DNS_IP}:{port}", "--zone", zone,
+                            "--log", os.path.join(base, "queries.jsonl")],
                            os.path.join(base, "dns.log"), 1)
     sink = Sink(base, "main", [(IP[k], b) for k, b in BEHAVIOURS.items()])
-    yield {"base": base, "dns": f"{DNS_IP}:{port}", "sinks": [sink.dir], "sink": sink}
+    yield {"base": base, "dns": f"{DNS_IP}:{port}", "sinks": [sink.dir], "sink": sink,
+           "queries": os.path.join(base, "queries.jsonl")}
     sink.stop()
     dns.send_signal(signal.SIGTERM)
     dns.wait(10)
@@ -173,10 +211,10 @@ def queue_empty(home, timeout=30):
 
 
 def sisimai(path):
-    script = os.path.join(os.path.dirname(__file__), "..", "bounce", "testdata", "sisimai_decode_all.pl")
+    script = os.path.join(os.path.dirname(__file__), "..", "lib", "report", "testdata", "sisimai_decode.pl")
     if subprocess.run(["perl", "-MSisimai", "-MJSON::PP", "-e", "1"], capture_output=True).returncode:
         return None
-    r = subprocess.run(["perl", script, path], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(["perl", script, "--delivered", path], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
 
@@ -213,11 +251,12 @@ def test_rcpt_5xx_bounce_rfc3464_sisimai(server_factory, home, net, base_dir):
     if decoded is not None:
         assert decoded and decoded[0]["recipient"] == f"{tok}@rej.test", decoded
         assert decoded[0]["deliverystatus"] == "5.1.1" and decoded[0]["action"] == "failed"
+        assert decoded[0]["smtpagent"] == "RFC3464", decoded
     assert queue_empty(home)
     assert srv.stop() == 0
 
 
-def test_rcpt_5xx_bounce_qsbmf_qmail_profile(server_factory, home, net):
+def test_rcpt_5xx_bounce_qsbmf_qmail_profile(server_factory, home, net, base_dir):
     srv = serve(server_factory, home, net, profile="qmail")
     tok = "rejqsbmf"
     send(srv, f"s-{tok}@sender.test", [f"{tok}@rej.test"], msg(tok))
@@ -228,6 +267,14 @@ def test_rcpt_5xx_bounce_qsbmf_qmail_profile(server_factory, home, net):
     assert b"Hi. This is the qmail-send program" in data
     assert f"<{tok}@rej.test>:".encode() in data and b"--- Below this line is a copy of the message." in data
     assert b"multipart/report" not in data
+    path = os.path.join(base_dir, "qsbmf.eml")
+    with open(path, "wb") as f:
+        f.write(data)
+    decoded = sisimai(path)
+    if decoded is not None:
+        # Sisimai recognises the layout as qmail's (its qmail module), with the recipient.
+        assert [d["recipient"] for d in decoded] == [f"{tok}@rej.test"], decoded
+        assert decoded[0]["smtpagent"] == "qmail" and decoded[0]["deliverystatus"].startswith("5."), decoded
     assert srv.stop() == 0
 
 
@@ -304,7 +351,7 @@ def test_double_bounce_policy(server_factory, home, net, policy):
     assert srv.stop() == 0
 
 
-def test_notify_success_to_peer_without_dsn_relayed(server_factory, home, net):
+def test_notify_success_to_peer_without_dsn_relayed(server_factory, home, net, base_dir):
     srv = serve(server_factory, home, net)
     tok = "relayed"
     send(srv, f"s-{tok}@sender.test", [f"{tok}@nodsn.test"], msg(tok), rcpt_options=["NOTIFY=SUCCESS"])
@@ -313,16 +360,35 @@ def test_notify_success_to_peer_without_dsn_relayed(server_factory, home, net):
     data = data_of(got[0])
     assert b"Action: relayed" in data and b"Status: 2." in data, data.decode(errors="replace")
     assert got[0]["mail_from"] == ""
+    assert b"Auto-Submitted: auto-replied" in data
+    path = os.path.join(base_dir, "relayed.eml")
+    with open(path, "wb") as f:
+        f.write(data)
+    decoded = sisimai(path)
+    if decoded is not None:
+        assert [(d["recipient"], d["action"]) for d in decoded] == [(f"{tok}@nodsn.test", "relayed")], decoded
     assert srv.stop() == 0
 
 
-@pytest.mark.parametrize("mode", ["downgrade", "raw"])
+@pytest.mark.parametrize("mode", ["downgrade", "raw", "bounce", "qmail-profile"])
 def test_eight_bit_to_peer_without_8bitmime(server_factory, home, net, mode):
-    srv = serve(server_factory, home, net, "eight_bit_relay=" + mode)
+    # eight_bit_relay per configuration; the qmail profile sends it raw, as qmail does.
+    if mode == "qmail-profile":
+        srv = serve(server_factory, home, net, profile="qmail")
+    else:
+        srv = serve(server_factory, home, net, "eight_bit_relay=" + mode)
     tok = f"eightbit-{mode}"
     body = msg(tok, b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                     b"Content-Transfer-Encoding: 8bit\r\n") + "café\r\n".encode()
-    send(srv, "s@sender.test", [f"{tok}@nodsn.test"], body, mail_options=["BODY=8BITMIME"])
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@nodsn.test"], body, mail_options=["BODY=8BITMIME"])
+    if mode == "bounce":
+        got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+        assert got, srv.log()[-3000:]
+        data = data_of(got[0])
+        assert b"Status: 5.6.3" in data and b"Action: failed" in data, data.decode(errors="replace")
+        assert not [c for c in captures(net["sinks"], IP["nodsn"], tok) if c["data_complete"]]
+        assert srv.stop() == 0
+        return
     got = wait_for(lambda: captures(net["sinks"], IP["nodsn"], tok))
     assert got, srv.log()[-3000:]
     data = data_of(got[0])
@@ -657,10 +723,10 @@ def test_smtp_routes_each_form(server_factory, home, net, profile):
                                 if any(r["path"] == rcpt for r in c["rcpts"])])
         assert got, (rcpt, ip, srv.log()[-3000:])
         assert got[0]["eod_code"] == 250
-    log = srv.log()
-    assert f"<{tok}-sub@a.sub.test> via relay.route.test" in log, log[-3000:]
-    assert f"<{tok}-mx@mxfo.test> via mx.ok.test" in log
-    assert f"<{tok}-exact@exact.test> via [{IP['nodsn']}]" in log
+    # The queue logs a delivery after recording it, which can be after the sink's 250.
+    lines = [f"<{tok}-sub@a.sub.test> via relay.route.test", f"<{tok}-mx@mxfo.test> via mx.ok.test",
+             f"<{tok}-exact@exact.test> via [{IP['nodsn']}]"]
+    assert wait_for(lambda: all(l in srv.log() for l in lines)), (lines, srv.log()[-3000:])
     assert queue_empty(home)
     assert srv.stop() == 0
 
@@ -707,4 +773,211 @@ def test_alias_forward_to_remote_address(server_factory, home, net, base_dir):
     assert b"Status: 5.4.6" in data and b"Action: failed" in data, data.decode(errors="replace")
     assert not captures(net["sinks"], IP["ok"], "loopy-out@ok.test")
     assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def _queries(net, name):
+    out = []
+    try:
+        with open(net["queries"]) as f:
+            for line in f:
+                try:
+                    q = json.loads(line)
+                except ValueError:
+                    continue
+                if q.get("name", "").lower() == name:
+                    out.append(q)
+    except OSError:
+        pass
+    return out
+
+
+def test_routing_every_mx_every_address_cname_and_big_answer(server_factory, home, net):
+    # RFC 5321 5.1 through the DNS fixture: after a 554 greeting, after EHLO and HELO
+    # refused, and after a refused connection, the next MX / next address; the implicit MX;
+    # a CNAME recipient domain routed but never rewritten in RCPT TO; an MX answer over 512
+    # octets read again over TCP; an RFC 821 peer gets HELO after EHLO is refused.
+    srv = serve(server_factory, home, net)
+    cases = {"g554": "g554.test", "ehlo5": "ehlo5.test", "multi": "multi.test",
+             "implicit": "implicit.test", "cname": "cname.test", "big": "big.test"}
+    for name, dom in cases.items():
+        send(srv, "s@sender.test", [f"route-{name}@{dom}"], msg(f"route-{name}"))
+    send(srv, "s@sender.test", ["route-helo@helo.test"], msg("route-helo"))
+    send(srv, "s@sender.test", ["route-slow@slow.test"], msg("route-slow"))
+    for name, dom in cases.items():
+        got = wait_for(lambda: captures(net["sinks"], IP["ok"], f"route-{name}"))
+        assert got, (name, srv.log()[-3000:])
+        # The envelope address as given: no CNAME rewriting (RFC 5321 5.1).
+        assert [r["path"] for r in got[0]["rcpts"]] == [f"route-{name}@{dom}"], got[0]["rcpts"]
+        assert got[0]["eod_code"] == 250
+    # The refusing hosts saw the session and took nothing.
+    assert not [c for c in captures(net["sinks"], IP["g554"]) if c.get("data_complete")]
+    assert not [c for c in captures(net["sinks"], IP["ehlo5"]) if c.get("mail_from")]
+    got = wait_for(lambda: captures(net["sinks"], IP["helo"], "route-helo"))
+    assert got and got[0]["helo_verb"] == "HELO" and got[0]["eod_code"] == 250, got
+    # A slow peer (delayed greeting, MAIL and end-of-data replies): waited for, delivered once.
+    got = wait_for(lambda: captures(net["sinks"], IP["slow"], "route-slow"))
+    assert got and got[0]["eod_code"] == 250, got
+    # Logged once recorded, possibly after the sink's 250.
+    for name in ("g554", "ehlo5"):
+        assert wait_for(lambda: f"<route-{name}@{name}.test> via mx.ok.test" in srv.log()), \
+            srv.log()[-3000:]
+    big = _queries(net, "big.test")
+    assert any(q["transport"] == "udp" and q.get("tc") for q in big), big
+    assert any(q["transport"] == "tcp" and q["answers"] == 30 for q in big), big
+    assert queue_empty(home)
+    assert len(captures(net["sinks"], IP["slow"], "route-slow")) == 1
+    assert srv.stop() == 0
+
+
+def test_nxdomain_bounces_servfail_defers(server_factory, home, net):
+    srv = serve(server_factory, home, net)
+    send(srv, "s-nx@sender.test", ["nx@nosuch.test"], msg("nxdomain"))
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], "s-nx@sender.test"))
+    assert got, srv.log()[-3000:]
+    assert b"Status: 5.1.2" in data_of(got[0]) and b"Action: failed" in data_of(got[0])
+    # SERVFAIL: a temporary DNS failure defers (4.4.3), no bounce.
+    send(srv, "s-sf@sender.test", ["sf@servfail.test"], msg("servfail"))
+    assert wait_for(lambda: "<sf@servfail.test> (pending, 1 attempt(s), next attempt " in
+                    run("queue", "--home", home).stdout), run("queue", "--home", home).stdout
+    out = run("queue", "--home", home).stdout
+    assert "tempfail" in out, out
+    time.sleep(1)
+    assert not captures(net["sinks"], IP["box"], "s-sf@sender.test")
+    assert srv.stop() == 0
+
+
+def test_mx_pointing_at_ourselves_bounces_546(server_factory, home, net):
+    # RFC 5321 5.1: the best MX is this MTA, by name (hostname) or by an address it listens
+    # on at port 25: a routing loop, returned at once (5.4.6), never sent to the MX.
+    r = run("init", "--home", home, "--domain", "example.test", "--user", "postmaster")
+    assert r.returncode == 0, r.stderr
+    srv = server_factory(extra=["--set", "dns_server=" + net["dns"], "--set", "trusted_networks=127.0.0.2/32",
+                                "--set", "hostname=mx.selfname.test", "--listen", f"{IP['self']}:25"])
+    for dom in ("selfname", "selfip"):
+        send(srv, f"s-{dom}@sender.test", [f"loop@{dom}.test"], msg(f"self-{dom}"))
+    for dom in ("selfname", "selfip"):
+        got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{dom}@sender.test"))
+        assert got, (dom, srv.log()[-3000:])
+        data = data_of(got[0])
+        assert b"Status: 5.4.6" in data and b"Action: failed" in data, data.decode(errors="replace")
+    assert not captures(net["sinks"], IP["ok"], "self-selfname")
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_per_recipient_replies_one_transaction_retry_no_duplicate(server_factory, home, net, peers):
+    # One transaction for the three recipients at one host; 250 / 550 / 451 per recipient:
+    # the 550 one bounced, the 451 one retried (refmta queue: next attempt, last error),
+    # and the retry carries only it (no second copy for the accepted one).
+    p = peers("mixed", {"rcpt_replies": [{"address": "bad@mixed.test", "reply": "550 5.1.1 no such user"},
+                                         {"address": "later@mixed.test", "reply": "451 4.2.0 mailbox busy"}]})
+    srv = serve(server_factory, home, net)
+    send(srv, "s-mixed@sender.test", ["good@mixed.test", "bad@mixed.test", "later@mixed.test"],
+         msg("mixed"))
+    got = wait_for(lambda: [c for c in captures(net["sinks"], IP["mixed"], "mixed") if c["data_complete"]])
+    assert len(got) == 1, got
+    assert [(r["path"], r["code"]) for r in got[0]["rcpts"]] == [
+        ("good@mixed.test", 250), ("bad@mixed.test", 550), ("later@mixed.test", 451)], got[0]["rcpts"]
+    bounce = wait_for(lambda: captures(net["sinks"], IP["box"], "s-mixed@sender.test"))
+    assert bounce, srv.log()[-3000:]
+    data = data_of(bounce[0])
+    assert b"bad@mixed.test" in data and b"Status: 5.1.1" in data
+    assert b"Final-Recipient: rfc822;bad@mixed.test" in data.replace(b"; ", b";"), data.decode(errors="replace")
+    assert b"Final-Recipient: rfc822;good@mixed.test" not in data.replace(b"; ", b";")
+    assert b"Final-Recipient: rfc822;later@mixed.test" not in data.replace(b"; ", b";")
+    out = wait_for(lambda: (lambda o: o if "<later@mixed.test> (pending" in o else "")(
+        run("queue", "--home", home).stdout))
+    assert re.search(r"<later@mixed\.test> \(pending, 1 attempt\(s\), next attempt \d{4}-\d\d-\d\d "
+                     r"\d\d:\d\d:\d\dZ: .*451", out), out
+    assert "<good@mixed.test> (delivered" in out and "<bad@mixed.test> (failed" in out, out
+    p.stop()
+    peers("mixed", {})
+    assert run("flush", "--home", home).returncode == 0
+    assert queue_empty(home), srv.log()[-3000:]
+    got = [c for c in captures(net["sinks"], IP["mixed"], "mixed") if c["data_complete"]]
+    assert len(got) == 2 and [r["path"] for r in got[1]["rcpts"]] == ["later@mixed.test"], got
+    assert len(captures(net["sinks"], IP["box"], "s-mixed@sender.test")) == 1
+    assert srv.stop() == 0
+
+
+def test_quit_unanswered_no_retry_no_duplicate(server_factory, home, net):
+    # RFC 5321 4.1.1.10: QUIT, then wait for 221; a peer that hangs up instead after its 250
+    # to the data has the message: delivered, never sent again.
+    srv = serve(server_factory, home, net)
+    send(srv, "s@sender.test", ["q@noquit.test"], msg("noquit"))
+    assert queue_empty(home), srv.log()[-3000:]
+    assert run("flush", "--home", home).returncode == 0
+    time.sleep(2)
+    got = [c for c in captures(net["sinks"], IP["noquit"], "noquit") if c["data_complete"]]
+    assert len(got) == 1 and got[0]["eod_code"] == 250, got
+    assert srv.stop() == 0
+
+
+def test_dsn_parameters_passed_on_and_carried_into_the_report(server_factory, home, net, base_dir):
+    # RFC 3461: NOTIFY/ORCPT/RET/ENVID passed on to a next hop that offers DSN; to one that
+    # refuses, ENVID and ORCPT are in the report, RET=HDRS returns the headers only.
+    srv = serve(server_factory, home, net)
+    send(srv, "s-dsn@sender.test", ["dsn@ok.test"], msg("dsnpass"),
+         mail_options=["RET=HDRS", "ENVID=env+2Bpass"],
+         rcpt_options=["NOTIFY=FAILURE,DELAY", "ORCPT=rfc822;orig-pass@x.test"])
+    got = wait_for(lambda: captures(net["sinks"], IP["ok"], "dsnpass"))
+    assert got, srv.log()[-3000:]
+    params = got[0]["mail_params"]
+    assert "RET=HDRS" in params and "ENVID=env+2Bpass" in params, got[0]
+    rp = got[0]["rcpts"][0]["params"]
+    assert "NOTIFY=FAILURE,DELAY" in rp and "ORCPT=rfc822;orig-pass@x.test" in rp, rp
+    tok = "dsnrep"
+    body = msg(tok) + b"BODY-LINE-NOT-RETURNED\r\n"
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@rej.test"], body,
+         mail_options=["RET=HDRS", "ENVID=env-42"], rcpt_options=["ORCPT=rfc822;orig-rep@x.test"])
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert b"Original-Envelope-Id: env-42" in data, data.decode(errors="replace")
+    assert b"Original-Recipient: rfc822;orig-rep@x.test" in data.replace(b"; ", b";")
+    assert b"text/rfc822-headers" in data and f"Subject: {tok}".encode() in data
+    assert b"BODY-LINE-NOT-RETURNED" not in data
+    assert srv.stop() == 0
+
+
+def test_returned_content_capped_headers_kept(server_factory, home, net):
+    # bounce_size_limit caps the returned original (RET=FULL); the header is always returned.
+    srv = serve(server_factory, home, net, "bounce_size_limit=2000")
+    tok = "bigbounce"
+    long_header = b"X-Long: " + b"\r\n ".join([b"h" * 70] * 45) + b"\r\n"  # 3000+ octets, folded
+    body = msg(tok, long_header) + (b"x" * 70 + b"\r\n") * 2000
+    send(srv, f"s-{tok}@sender.test", [f"{tok}@rej.test"], body, mail_options=["RET=FULL"])
+    got = wait_for(lambda: captures(net["sinks"], IP["box"], f"s-{tok}@sender.test"))
+    assert got, srv.log()[-3000:]
+    data = data_of(got[0])
+    assert len(data) < 20000, len(data)
+    assert long_header.strip() in data and f"Subject: {tok}".encode() in data
+    assert b"Status: 5.1.1" in data
+    assert srv.stop() == 0
+
+
+def test_smarthost_takes_everything(server_factory, home, net):
+    srv = serve(server_factory, home, net, f"smarthost={IP['ok']}")
+    rcpts = ["sh1@nullmx.test", "sh2@nosuch.test", "sh3@rej.test"]
+    send(srv, "s@sender.test", rcpts, msg("smarthost"))
+    delivered = lambda: sorted(r["path"] for c in captures(net["sinks"], IP["ok"], "smarthost")
+                               if c["eod_code"] == 250 for r in c["rcpts"])
+    assert wait_for(lambda: len(delivered()) >= len(rcpts)), srv.log()[-3000:]
+    assert delivered() == sorted(rcpts)
+    assert queue_empty(home)
+    assert srv.stop() == 0
+
+
+def test_null_sender_never_bounced_to(server_factory, home, net):
+    # A failed message from <> gets no bounce to <>: it is a double bounce, to the postmaster
+    # (double_bounce = postmaster), and never bounced again.
+    srv = serve(server_factory, home, net, "double_bounce=postmaster")
+    send(srv, "", ["nullsender@rej.test"], msg("nullsender"))
+    files = wait_for(lambda: maildir_files(home, "postmaster"))
+    assert files and len(files) == 1, srv.log()[-3000:]
+    assert b"nullsender@rej.test" in open(files[0], "rb").read()
+    assert queue_empty(home)
+    assert not [c for c in captures(net["sinks"]) if c.get("mail_from") == "" and
+                any(r["path"] == "" for r in c["rcpts"])]
     assert srv.stop() == 0

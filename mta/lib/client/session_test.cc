@@ -365,5 +365,51 @@ RC_GTEST_PROP(SessionProperty, ChunkingDoesNotMatter, ()) {
   RC_ASSERT(whole.second == RcptStatus::kPermFail);
 }
 
+// RFC 5321 2.3.8 / 4.5.2: whatever the stored message holds (bare CR, bare LF, lines of
+// dots, a lone "." line), the DATA bytes have CRLF line ends only, every line starting with
+// "." doubled, one terminating "<CRLF>.<CRLF>"; undoing the stuffing gives the message
+// with each line end (CRLF, CR or LF) as CRLF.
+RC_GTEST_PROP(SessionProperty, NoBareLineEndsWhateverTheMessage, ()) {
+  static const std::vector<std::string> pieces = {"\r", "\n", "\r\n", ".", "..", "x", "MAIL FROM:<a@b>",
+                                                  " ", "\r\n.\r\n", "\n.\n", "\r.\r"};
+  auto parts = *rc::gen::container<std::vector<std::size_t>>(
+      rc::gen::inRange<std::size_t>(0, pieces.size()));
+  std::string body;
+  for (std::size_t i : parts) body += pieces[i];
+  Session s(Tx({"a@b.test"}, "Subject: p\r\n\r\n" + body), Opt());
+  Step(s, "220 x\r\n");
+  Step(s, "250 x\r\n");
+  Step(s, "250 ok\r\n");
+  Step(s, "250 ok\r\n");
+  std::string data = Step(s, "354 go\r\n");
+  RC_ASSERT(NoBareLineEnds(data));
+  RC_ASSERT(data.size() >= 3);
+  RC_ASSERT(data.substr(data.size() - 3) == ".\r\n");
+  std::string head = data.substr(0, data.size() - 3);
+  RC_ASSERT(head.empty() || head.substr(head.size() - 2) == "\r\n");
+  // Unstuff line by line; no line of the content is a lone ".".
+  std::string unstuffed;
+  std::size_t pos = 0;
+  while (pos < head.size()) {
+    std::size_t eol = head.find("\r\n", pos);
+    std::string line = head.substr(pos, eol - pos);
+    RC_ASSERT(line != ".");
+    if (!line.empty() && line[0] == '.') {
+      RC_ASSERT(line.size() >= 2 && line[1] == '.');
+      line.erase(0, 1);
+    }
+    unstuffed += line + "\n";
+    pos = eol + 2;
+  }
+  std::string want;
+  const std::string full = "Subject: p\r\n\r\n" + body;
+  for (std::size_t i = 0; i < full.size(); ++i) {
+    if (full[i] == '\r' && i + 1 < full.size() && full[i + 1] == '\n') ++i;
+    want += (full[i] == '\r' || full[i] == '\n') ? '\n' : full[i];
+  }
+  if (!want.empty() && want.back() != '\n') want += '\n';
+  RC_ASSERT(unstuffed == want);
+}
+
 }  // namespace
 }  // namespace mta::client
