@@ -97,14 +97,27 @@ bool CapturedHolds(const json& spec, const sink::Captured& m, const Facts& f) {
     if (k == "helo_verb" && m.helo_verb != v) return false;
     if (k == "listener" && !Search(m.listen, v, f)) return false;
     if (k == "anomaly" && std::find(m.anomalies.begin(), m.anomalies.end(), v) == m.anomalies.end()) return false;
-    if (k == "rcpt") {
+    if (k == "rcpt" || k == "rcpt_params") {
       bool any = false;
       for (const sink::Captured::Rcpt& r : m.rcpts)
-        if (Search(r.path, v, f)) any = true;
+        if (Search(k == "rcpt" ? r.path : r.params, v, f)) any = true;
       if (!any) return false;
     }
   }
   return true;
+}
+
+// "quit": how the connection of the transaction ended (RFC 5321 4.1.1.10), known once the
+// connection is over by `until`: "waited" (QUIT, and the client was still there when the
+// 221 went out), "closed-early" (QUIT, then the client left before the 221), "no-quit"
+// (the connection ended without QUIT).
+bool QuitHolds(const std::string& want, const sink::Captured& m, int64_t until) {
+  const sink::SessionEnd e = m.End();
+  if (!e.closed || e.closed_unix_ms > until) return false;
+  if (want == "waited") return e.quit && e.quit_reply_sent && !e.closed_before_quit_reply;
+  if (want == "closed-early") return e.quit && e.closed_before_quit_reply;
+  if (want == "no-quit") return !e.quit;
+  return false;
 }
 
 bool BounceHolds(const json& spec, const SinkMessage& s, const Facts& f) {
@@ -188,6 +201,7 @@ int EffectMatches(const std::string& kind, const json& spec, const Facts& f, int
   for (const SinkMessage& s : f.sink) {
     if (s.msg.received_unix_ms > until) continue;
     if (!CapturedHolds(spec, s.msg, f)) continue;
+    if (spec.contains("quit") && !QuitHolds(spec["quit"].get<std::string>(), s.msg, until)) continue;
     if (kind == "bounce") {
       if (!BounceHolds(spec, s, f)) continue;
     } else {

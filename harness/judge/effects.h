@@ -6,10 +6,13 @@
 // A captured message is a bounce when its reverse-path is null (RFC 5321 4.5.5, RFC 3464
 // 2) or when it goes to one of the reverse-paths the script sent; bounces are read with
 // the Foundation classifier (mta/lib/dsn/classify.h). Messages count when they arrived
-// by script end + "within" ms; the engine waits for that (see runner/engine.cc).
+// by script end + "within" ms; the engine waits for that (see runner/engine.cc). A "quit"
+// condition (RFC 5321 4.1.1.10: waited / closed-early / no-quit) also needs the message's
+// connection to have ended by then: the sink shares that end with every copy of the record.
 //
 //   Facts f; f.sink.push_back(MakeSinkMessage(captured, {"s-t1@sink.test"}));
 //   EffectHolds("bounce", {{"format", "rfc3464"}}, f)
+//   EffectHolds("sink", {{"quit", "waited"}, {"rcpt_params", "NOTIFY=SUCCESS"}}, f)
 #ifndef MTA_HARNESS_JUDGE_EFFECTS_H_
 #define MTA_HARNESS_JUDGE_EFFECTS_H_
 

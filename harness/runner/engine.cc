@@ -45,6 +45,9 @@ std::string TextOf(const reply::Reply& r) {
   return t;
 }
 
+// How long after the script a target's "settled" answer is trusted (see ObserveEffects).
+constexpr int64_t kSettleMinMs = 1000;
+
 class Interp {
  public:
   Interp(const script::Case& c, const Endpoint& ep, const std::map<std::string, std::string>& vars,
@@ -70,6 +73,7 @@ class Interp {
         conn->Close();
         Event("close " + name);
       }
+    if (opt_.on_script_end) opt_.on_script_end();
     if (run_.status == ScriptStatus::kCompleted) ObserveEffects();
     run_.duration_ms = Ms();
     return std::move(run_);
@@ -211,11 +215,18 @@ class Interp {
     int64_t next_mailbox_read = 0;
     while (true) {
       const int64_t now = UnixMs();
+      // Asked before the observers are read: a target that holds nothing more for this
+      // token (refmta: no queued message with it that is due) has produced every effect it
+      // will, so what the observers show now is final. Not trusted in the first second,
+      // while a message the script did not wait for may still be on its way in.
+      const bool settled = opt_.settled && now - end >= kSettleMinMs && opt_.settled(token);
+      if (settled) next_mailbox_read = 0;
       if (want_sink) {
-        std::vector<sink::Captured> all = opt_.sink->Messages();
-        for (std::size_t i = std::min(sink_seen, all.size()); i < all.size(); ++i)
-          if (HoldsToken(all[i], token)) f.sink.push_back(judge::MakeSinkMessage(std::move(all[i]), senders_));
-        sink_seen = all.size();
+        // Only what arrived since the last poll: many executions wait at once.
+        std::vector<sink::Captured> fresh = opt_.sink->MessagesFrom(sink_seen);
+        sink_seen += fresh.size();
+        for (sink::Captured& m : fresh)
+          if (HoldsToken(m, token)) f.sink.push_back(judge::MakeSinkMessage(std::move(m), senders_));
       }
       if (want_mailbox && now >= next_mailbox_read) {
         next_mailbox_read = now + std::max(250, opt_.poll_ms);
@@ -226,6 +237,12 @@ class Interp {
             if (ContainsToken(m, token) && mailbox_seen[u].insert(m).second)
               f.mailboxes[u].push_back({std::move(m), now});
         }
+      }
+      if (settled && std::all_of(f.sink.begin(), f.sink.end(), [](const judge::SinkMessage& m) {
+            return m.msg.End().closed;  // QUIT handling is known once the session ended
+          })) {
+        Event("effects: the target holds nothing more for token " + token);
+        break;
       }
       bool decided = true;
       for (const script::EffectRef& e : effects) {
@@ -382,12 +399,16 @@ class Interp {
         if (!conns_.count(s.conn)) return Stop(ScriptStatus::kError, "no connection " + s.conn);
         cur_ = s.conn;
         return;
-      case StepKind::kDisconnect:
+      case StepKind::kDisconnect: {
+        // Closing what the server already closed is no error (an observe may have seen it).
+        auto it = conns_.find(cur_);
+        if (it != conns_.end() && !it->second->open() && it->second->eof()) return;
         if (Connection* c = Cur()) {
           c->Close();
           Event("disconnect (" + cur_ + ")");
         }
         return;
+      }
       case StepKind::kSendLine:
       case StepKind::kSendText:
       case StepKind::kSendRaw:
@@ -498,8 +519,25 @@ class Interp {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(s.wait_ms));
         return;
-      case StepKind::kStartTls:
-        return Stop(ScriptStatus::kUnsupported, "STARTTLS is not available in this build");
+      case StepKind::kStartTls: {
+        // RFC 3207 4: the client starts the handshake after the server's 220 to STARTTLS
+        // (the script expects that 220 first). What the server sent after its 220 and
+        // before the handshake is plaintext the TLS session must not see: it is dropped
+        // and noted in the transcript.
+        Connection* c = Cur();
+        if (!c) return;
+        Event("TLS handshake");
+        std::string err = c->StartTls("", deadline_);
+        if (c->discarded_plaintext() > 0)
+          Event(std::to_string(c->discarded_plaintext()) +
+                " plaintext octets after the 220 dropped before the handshake");
+        if (!err.empty()) {
+          c->Close();
+          return Fail(err);
+        }
+        Event("TLS established: " + c->TlsDescription());
+        return;
+      }
     }
   }
 

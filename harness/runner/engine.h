@@ -35,6 +35,12 @@ struct EngineOptions {
   std::function<std::optional<std::vector<std::string>>(const std::string& user)> read_mailbox;
   std::string token;   // the {token} variable; empty: NewToken()
   int poll_ms = 100;   // effect polling interval
+  // Called once, when the script's connections are closed and before the wait for effects
+  // (the runner lets the next case start then: waiting takes no job slot).
+  std::function<void()> on_script_end;
+  // True when the target will do nothing more for messages holding the token (nothing of
+  // it queued and due): the wait for effects ends early. Unset: every window runs out.
+  std::function<bool(const std::string& token)> settled;
 };
 
 // A fresh execution token: "t" + 6 lowercase alphanumerics, unique within the process.

@@ -4,12 +4,16 @@
 #include <atomic>
 #include <ctime>
 #include <mutex>
+#include <semaphore>
 #include <thread>
 
 #include "harness/judge/judge.h"
 
 namespace mta::runner {
 namespace {
+
+// Executions that may wait for effects at once, beyond the --jobs running scripts.
+constexpr std::size_t kMaxWaiting = 160;
 
 std::string NowIso() {
   std::time_t t = std::time(nullptr);
@@ -157,7 +161,10 @@ report::Run RunAll(const script::Catalogue& cat, const std::vector<Target*>& tar
     eo.sink = o.sink;
     if (t->HasFacility("mailbox"))
       eo.read_mailbox = [t](const std::string& user) { return t->ReadMailbox(user); };
+    eo.settled = [t](const std::string& token) { return t->Settled(token); };
     std::atomic<std::size_t> next{0};
+    const int jobs = o.jobs < 1 ? 1 : (o.jobs > 64 ? 64 : o.jobs);
+    std::counting_semaphore<64> slots(jobs);
     auto worker = [&]() {
       while (true) {
         std::size_t i = next++;
@@ -199,13 +206,24 @@ report::Run RunAll(const script::Catalogue& cat, const std::vector<Target*>& tar
         EngineOptions ceo = eo;
         if (c.source == "relay-client") ceo.source_ip = o.relay_source_ip;
         else if (!o.source_pool.empty()) ceo.source_ip = o.source_pool[i % o.source_pool.size()];
+        // --jobs bounds the scripts talking to the target at once; an execution that only
+        // waits for later effects (sink, bounce, mailbox windows of up to 30 s) gives its
+        // slot to the next case.
+        slots.acquire();
+        bool held = true;
+        ceo.on_script_end = [&] {
+          if (held) slots.release();
+          held = false;
+        };
         ScriptRun sr = RunScript(c, t->address(), vars, ceo);
+        if (held) slots.release();
         emit(Decide(c, *d, sr, t->name(), o.profile));
       }
     };
-    int jobs = o.jobs < 1 ? 1 : (o.jobs > 64 ? 64 : o.jobs);
+    // Threads: the script slots plus executions waiting for effects.
+    const std::size_t threads = std::min<std::size_t>(cases.size(), static_cast<std::size_t>(jobs) + kMaxWaiting);
     std::vector<std::thread> pool;
-    for (int j = 0; j < jobs; ++j) pool.emplace_back(worker);
+    for (std::size_t j = 0; j < std::max<std::size_t>(threads, 1); ++j) pool.emplace_back(worker);
     for (std::thread& th : pool) th.join();
     t->Stop();
   }

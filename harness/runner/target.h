@@ -34,6 +34,9 @@ class Target {
   virtual bool HasFacility(const std::string& facility) const;
   // Messages delivered to `user` (raw octets), when HasFacility("mailbox").
   virtual std::optional<std::vector<std::string>> ReadMailbox(const std::string& user);
+  // True when the target will do nothing more, within the longest observation window,
+  // for messages holding `token` (see EngineOptions::settled). False: unknown.
+  virtual bool Settled(const std::string& /*token*/) { return false; }
 };
 
 class HostPortTarget : public Target {

@@ -119,15 +119,15 @@ void ValidateEffect(const std::string& kind, const json& spec, const std::string
   if (!spec.is_object()) throw CaseError(where + ": must be an object");
   static const std::set<std::string> common = {"within", "count"};
   static const std::set<std::string> sink_keys = {
-      "kind", "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params",
-      "helo_verb", "helo", "listener", "anomaly", "complete"};
+      "kind", "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params", "rcpt_params",
+      "helo_verb", "helo", "listener", "anomaly", "complete", "quit"};
   static const std::set<std::string> bounce_keys = {
       "format", "violations", "violation", "field", "value_regex", "header_regex", "regex",
       "raw_regex", "mail_from", "rcpt", "listener", "complete"};
   static const std::set<std::string> mailbox_keys = {"user", "regex", "header_regex"};
   static const std::set<std::string> regex_keys = {
-      "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params", "helo", "listener",
-      "value_regex"};
+      "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params", "rcpt_params", "helo",
+      "listener", "value_regex"};
   static const std::set<std::string> dsn_fields = {
       "final-recipient", "original-recipient", "action", "status", "remote-mta",
       "diagnostic-code", "last-attempt-date", "final-log-id", "will-retry-until",
@@ -156,6 +156,10 @@ void ValidateEffect(const std::string& kind, const json& spec, const std::string
       CheckRegex(v, w);
     } else if (k == "kind") {
       if (v != "any" && v != "relay" && v != "bounce") throw CaseError(w + ": must be any, relay or bounce");
+    } else if (k == "quit") {
+      // RFC 5321 4.1.1.10: how the connection ended after the transaction.
+      if (v != "waited" && v != "closed-early" && v != "no-quit")
+        throw CaseError(w + ": must be waited, closed-early or no-quit");
     } else if (k == "helo_verb") {
       if (v != "EHLO" && v != "HELO" && v != "") throw CaseError(w + ": must be EHLO, HELO or \"\"");
     } else if (k == "format") {

@@ -142,15 +142,38 @@ struct CaptureSink::Impl {
     }
   }
 
+  // True when the client has closed the connection or shut down its sending side
+  // (POLLRDHUP), waiting at most wait_ms for it.
+  static bool PeerClosed(int fd, int wait_ms) {
+    pollfd p{fd, POLLRDHUP, 0};
+    int r = ::poll(&p, 1, wait_ms);
+    return r > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  }
+
   // Runs outputs; false when the connection is to end.
-  bool Run(int fd, const std::vector<Output>& outs) {
+  bool Run(int fd, const std::vector<Output>& outs, Session& s) {
     for (const Output& o : outs) {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.delay_ms);
-      while (!stop && std::chrono::steady_clock::now() < until)
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+      // RFC 5321 4.1.1.10: a client SHOULD wait for the reply to QUIT; while that reply is
+      // held back, watch for the client going away first.
+      bool closed_first = false;
+      while (!stop && std::chrono::steady_clock::now() < until) {
+        auto step = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20),
+                                                                  until - std::chrono::steady_clock::now());
+        if (o.quit_reply && !closed_first) {
+          int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(step).count());
+          closed_first = PeerClosed(fd, std::max(ms, 1));
+          if (closed_first) break;  // nobody waits for the rest of the delay
+          continue;
+        }
+        std::this_thread::sleep_for(step);
+      }
       if (stop) return false;
-      if (!o.bytes.empty() && !SendAll(fd, o.bytes)) return false;
+      if (o.quit_reply && !closed_first) closed_first = PeerClosed(fd, 0);
+      // The 221 goes out even to a client that left (it may have shut down only its side).
+      bool written = o.bytes.empty() || SendAll(fd, o.bytes);
+      if (o.quit_reply) s.QuitReplyDone(written && !o.bytes.empty(), closed_first);
+      if (!written) return false;
       if (o.close) return false;
     }
     return true;
@@ -159,8 +182,11 @@ struct CaptureSink::Impl {
   void Serve(int fd, std::size_t i, const std::string& peer) {
     const Listener& l = listeners[i];
     Session s(l.behaviour, HostPort(l.ip, l.port), peer, NowMs);
-    bool ok = Run(fd, s.Start());
+    // Each record is published before the reply that ends its transaction is written: a
+    // client that has its 250 (and a harness that sees the client done) finds it.
+    auto first = s.Start();
     Publish(s.TakeCaptured());
+    bool ok = Run(fd, first, s);
     std::vector<char> buf(64 * 1024);
     auto last = std::chrono::steady_clock::now();
     while (ok && !s.closed() && !stop) {
@@ -170,7 +196,7 @@ struct CaptureSink::Impl {
       if (r < 0) break;
       if (r == 0) {
         if (std::chrono::steady_clock::now() - last >= std::chrono::milliseconds(l.behaviour.idle_timeout_ms)) {
-          Run(fd, s.IdleTimeout());
+          Run(fd, s.IdleTimeout(), s);
           break;
         }
         continue;
@@ -179,11 +205,14 @@ struct CaptureSink::Impl {
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       last = std::chrono::steady_clock::now();
-      ok = Run(fd, s.Feed(std::string_view(buf.data(), static_cast<std::size_t>(n))));
+      auto out = s.Feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
       Publish(s.TakeCaptured());
+      ok = Run(fd, out, s);
     }
     s.Eof();
     Publish(s.TakeCaptured());
+    // Final for every transaction of the connection (and every copy of their records).
+    s.Ended();
   }
 };
 
@@ -281,6 +310,12 @@ std::vector<CaptureSink::Listener> CaptureSink::listeners() const { return impl_
 std::vector<Captured> CaptureSink::Messages() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return {impl_->msgs.begin(), impl_->msgs.end()};
+}
+
+std::vector<Captured> CaptureSink::MessagesFrom(std::size_t first) const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (first >= impl_->msgs.size()) return {};
+  return {impl_->msgs.begin() + static_cast<std::ptrdiff_t>(first), impl_->msgs.end()};
 }
 
 std::size_t CaptureSink::size() const {

@@ -47,6 +47,8 @@ class CaptureSink {
 
   // Every transaction recorded so far, in the order they ended.
   std::vector<Captured> Messages() const;
+  // Those from position `first` of Messages() on (none when first >= size()).
+  std::vector<Captured> MessagesFrom(std::size_t first) const;
   std::size_t size() const;
   // Connections being served now.
   int active_connections() const;

@@ -90,6 +90,12 @@ nlohmann::json CapturedToJson(const Captured& c) {
   j["connected_unix_ms"] = c.connected_unix_ms;
   j["received_unix_ms"] = c.received_unix_ms;
   j["transcript"] = c.transcript;  // already escaped line by line
+  const SessionEnd e = c.End();
+  j["quit"] = e.quit ? "sent" : "none";
+  j["quit_reply_sent"] = e.quit_reply_sent;
+  j["closed_before_quit_reply"] = e.closed_before_quit_reply;
+  j["session_closed"] = e.closed;
+  j["session_closed_unix_ms"] = e.closed_unix_ms;
   return j;
 }
 

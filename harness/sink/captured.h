@@ -7,12 +7,20 @@
 // 4.5.2 unstuffed, strict end-of-data, mta/lib/data). With BDAT (RFC 3030) both are the
 // chunks' octets.
 //
+// How the connection ended after the transaction (RFC 5321 4.1.1.10: the client sends
+// QUIT and SHOULD wait for the 221) is in a SessionEnd shared by every transaction of one
+// connection: a transaction is recorded when it ends, its connection's end comes later and
+// is seen through every copy once the capture sink fills it in.
+//
 //   Captured c = ...;  c.mail_from == "" (null reverse-path <>), c.rcpts[0].code == 250
 //   CapturedToJson(c)["raw_data_b64"]
+//   c.End().closed && c.End().quit && !c.End().closed_before_quit_reply  // waited for 221
 #ifndef MTA_HARNESS_SINK_CAPTURED_H_
 #define MTA_HARNESS_SINK_CAPTURED_H_
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +28,34 @@
 #include <nlohmann/json.hpp>
 
 namespace mta::sink {
+
+// The end of one connection (RFC 5321 4.1.1.10).
+struct SessionEnd {
+  bool quit = false;                      // the client sent QUIT
+  bool quit_reply_sent = false;           // the sink's reply to QUIT (221) was written
+  bool closed_before_quit_reply = false;  // the client closed (or shut down its sending
+                                          // side) after QUIT, before that reply was written
+  bool closed = false;                    // the connection is over; the fields are final
+  int64_t closed_unix_ms = 0;
+};
+
+// A SessionEnd that the connection's thread updates while others read it.
+class SessionEndCell {
+ public:
+  SessionEnd Get() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return v_;
+  }
+  template <typename F>
+  void Update(F&& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    f(v_);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  SessionEnd v_;
+};
 
 struct Captured {
   std::string listen;       // "127.0.0.20:2526"
@@ -46,13 +82,20 @@ struct Captured {
   int64_t connected_unix_ms = 0;
   int64_t received_unix_ms = 0;   // when the transaction ended (recorded)
   std::string transcript;   // the connection up to here: "C: ..." / "S: ..." lines
+  // The connection's end, shared with the other transactions of the connection (and with
+  // every copy of this record); null for a record made by hand.
+  std::shared_ptr<SessionEndCell> session;
 
   // Accepted recipients (2xx).
   std::vector<std::string> AcceptedRcpts() const;
+  // The connection's end as known now (all false while it lasts or without `session`).
+  SessionEnd End() const { return session ? session->Get() : SessionEnd{}; }
 };
 
 // All fields; raw_data and data as escaped text ("raw_data", "data", at most 64 KiB each
-// with "…_truncated": true) and in full as base64 ("raw_data_b64", "data_b64").
+// with "…_truncated": true) and in full as base64 ("raw_data_b64", "data_b64"); the
+// connection's end as "quit" ("sent"/"none"), "quit_reply_sent", "closed_before_quit_reply",
+// "session_closed" and "session_closed_unix_ms" (0 while it lasts).
 nlohmann::json CapturedToJson(const Captured& c);
 
 // Printable ASCII as is, \r \n \t \\ and \xHH otherwise.

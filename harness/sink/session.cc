@@ -177,6 +177,7 @@ void Session::Begin(const std::string& path, const std::string& params) {
   tx_.mail_from = path;
   tx_.mail_params = params;
   tx_.connected_unix_ms = connected_ms_;
+  tx_.session = end_;
   in_tx_ = true;
 }
 
@@ -199,6 +200,23 @@ void Session::Eof() {
   Finish(false);
   mode_ = Mode::kClosed;
   closed_ = true;
+}
+
+void Session::QuitReplyDone(bool written, bool client_closed_first) {
+  end_->Update([&](SessionEnd& e) {
+    e.quit_reply_sent = written;
+    e.closed_before_quit_reply = client_closed_first;
+  });
+}
+
+void Session::Ended() {
+  if (!closed_) Eof();
+  const int64_t now = now_();
+  end_->Update([&](SessionEnd& e) {
+    if (e.closed) return;
+    e.closed = true;
+    e.closed_unix_ms = now;
+  });
 }
 
 std::vector<Captured> Session::TakeCaptured() {
@@ -326,9 +344,11 @@ void Session::Command(const std::string& line, std::vector<Output>& out) {
   if (refuse_) {
     // RFC 5321 3.1: after a 554 greeting, 503 to every command but QUIT.
     if (verb == "QUIT") {
+      end_->Update([](SessionEnd& e) { e.quit = true; });
       Reply q = Pick(b_, "quit", 221, Enh("2.0.0") + "bye", nullptr);
       q.close = true;
       Send(out, "", q.code, q.text, &q);
+      out.back().quit_reply = true;
     } else {
       Send(out, "", 503, Enh("5.5.1") + "no SMTP service here, QUIT only");
     }
@@ -443,10 +463,15 @@ void Session::Command(const std::string& line, std::vector<Output>& out) {
   if (verb == "VRFY") return Send(out, "vrfy", 252, Enh("2.5.0") + "cannot verify, will attempt delivery");
   if (verb == "HELP") return Send(out, "", 214, Enh("2.0.0") + "mtaspec capture sink");
   if (verb == "QUIT") {
+    // RFC 5321 4.1.1.10: the receiver MUST send a 221 reply and then close; whether the
+    // client waits for it is noted in the SessionEnd.
+    end_->Update([](SessionEnd& e) { e.quit = true; });
     Finish(false);
     Reply q = Pick(b_, "quit", 221, Enh("2.0.0") + b_.hostname + " closing", nullptr);
     q.close = true;
-    return Send(out, "", q.code, q.text, &q);
+    Send(out, "", q.code, q.text, &q);
+    out.back().quit_reply = true;
+    return;
   }
   if (line.empty()) return Send(out, "", 500, Enh("5.5.2") + "syntax error");
   Send(out, "", 500, Enh("5.5.1") + "command unrecognized");

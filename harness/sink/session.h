@@ -11,6 +11,9 @@
 //   s.Start();                      // greeting
 //   s.Feed("EHLO x\r\nMAIL FROM:<a@b>\r\n");   // two replies
 //   std::vector<Captured> done = s.TakeCaptured();
+//   s.Feed("QUIT\r\n");            // Output{quit_reply = true}; End().quit
+//   s.QuitReplyDone(true, false);   // the driver wrote the 221, the client was still there
+//   s.Ended();                      // End().closed: final for every transaction recorded
 #ifndef MTA_HARNESS_SINK_SESSION_H_
 #define MTA_HARNESS_SINK_SESSION_H_
 
@@ -33,6 +36,7 @@ struct Output {
   std::string bytes;
   int delay_ms = 0;
   bool close = false;
+  bool quit_reply = false;  // the reply to QUIT: the driver reports with QuitReplyDone
 };
 
 class Session {
@@ -46,6 +50,13 @@ class Session {
   std::vector<Output> IdleTimeout();                 // 421 4.4.2 and close
   void Eof();                                        // the client went away
   bool closed() const { return closed_; }
+  // The reply to QUIT (an Output with quit_reply): written or not, and whether the client
+  // had closed its side first (RFC 5321 4.1.1.10: it SHOULD wait for the reply).
+  void QuitReplyDone(bool written, bool client_closed_first);
+  // The connection is over (socket closed): Eof() if needed, then the SessionEnd that every
+  // transaction of this connection shares becomes final (closed, closed_unix_ms).
+  void Ended();
+  const std::shared_ptr<SessionEndCell>& session_end() const { return end_; }
   // Transactions finished since the last call (an unfinished one is recorded on RSET,
   // EHLO/HELO, a new greeting state, QUIT or Eof).
   std::vector<Captured> TakeCaptured();
@@ -83,6 +94,7 @@ class Session {
   std::string transcript_;
   bool transcript_full_ = false;
   std::vector<Captured> done_;
+  std::shared_ptr<SessionEndCell> end_ = std::make_shared<SessionEndCell>();
 };
 
 }  // namespace mta::sink

@@ -23,6 +23,9 @@ std::vector<CaptureSink::Listener> StandardListeners(int port) {
   Behaviour seven;
   seven.hostname = "mx.sink7.test";
   seven.ehlo_keywords = {"PIPELINING", "SIZE 52428800"};
+  // RFC 5321 4.1.1.10: the client SHOULD wait for the 221; it comes kQuitDelayMs late here,
+  // so the SessionEnd shows whether the client stayed for it (disputed point I4).
+  seven.delays["quit"] = kQuitDelayMs;
   out.push_back({"127.0.0.21", port, seven});
 
   Behaviour fail = full;

@@ -2,7 +2,7 @@
 // targets use to reach them (documented in rfc-cases/README.md).
 //
 //   127.0.0.20  sink.test      full ESMTP (PIPELINING 8BITMIME SIZE DSN ENHANCEDSTATUSCODES SMTPUTF8)
-//   127.0.0.21  sink7.test     7-bit, no DSN (PIPELINING, SIZE only)
+//   127.0.0.21  sink7.test     7-bit, no DSN (PIPELINING, SIZE only); 221 to QUIT 3 s late
 //   127.0.0.22  sinkfail.test  550 5.1.1 to every RCPT
 //   127.0.0.23  sinktemp.test  451 4.3.0 to every RCPT
 //
@@ -34,6 +34,8 @@
 namespace mta::sink {
 
 inline constexpr int kStandardPort = 2526;
+// How late sink7.test answers QUIT (RFC 5321 4.1.1.10: does the client wait for the 221?).
+inline constexpr int kQuitDelayMs = 3000;
 
 struct SinkEndpoint {
   std::string ip;

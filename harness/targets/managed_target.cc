@@ -103,6 +103,11 @@ std::string ManagedTarget::run_dir() const {
   return run_dir_;
 }
 
+TlsFiles ManagedTarget::tls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return tls_;
+}
+
 bool ManagedTarget::Wanted() const {
   std::lock_guard<std::mutex> lock(mu_);
   return !stopping_;
@@ -120,6 +125,17 @@ void ManagedTarget::Start() {
   }
   std::string dir = run_dir();
   try {
+    // A fresh certificate per run: RFC 3207 STARTTLS on every managed target.
+    TlsFiles files;
+    try {
+      files = WriteSelfSignedCert(dir + "/tls", {tls_hostname()});
+    } catch (const std::exception& e) {
+      throw std::runtime_error(name_ + ": " + e.what());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      tls_ = files;
+    }
     std::string v = Launch(dir);
     if (!Wanted()) throw std::runtime_error(name_ + ": stopped while starting");
     std::lock_guard<std::mutex> lock(mu_);
@@ -143,6 +159,7 @@ void ManagedTarget::Stop() {
   RemoveTree(dir);
   std::lock_guard<std::mutex> lock(mu_);
   run_dir_.clear();
+  tls_ = TlsFiles{};
 }
 
 static int CleanOne(const fs::path& dir, const ManagedOptions& opts) {

@@ -5,6 +5,9 @@
 // the MTAs' unprivileged processes can work inside) holding:
 //   owner   "<pid> <start time>" of the mtaspec process that owns it
 //   kind    refmta | postfix | exim | opensmtpd
+//   tls/    cert.pem (0644) and key.pem (0600, root's when run as root): a self-signed
+//           certificate made for this run (tls_cert.h), CN = tls_hostname(), which every
+//           managed target offers with STARTTLS (RFC 3207)
 //   ...     the target's own files (refmta's home, a peer's run dir, logs)
 // Stop() ends the target's processes and removes the directory; it is idempotent and may
 // run from the interrupt watcher while the main thread is still inside Start(). A run
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "harness/runner/target.h"
+#include "harness/targets/tls_cert.h"
 
 namespace mta::targets {
 
@@ -57,6 +61,8 @@ class ManagedTarget : public runner::Target {
   // The run directory while started ("" otherwise).
   std::string run_dir() const;
   const std::string& kind() const { return kind_; }
+  // The run's certificate and key (RUN/tls/cert.pem, key.pem) while started, else empty.
+  TlsFiles tls() const;
 
  protected:
   // Brings the target up inside run_dir (already created, owner stamped) and waits until
@@ -66,6 +72,8 @@ class ManagedTarget : public runner::Target {
   virtual void Halt(const std::string& run_dir) = 0;
   // True while Stop() has not begun (Launch polls it to give up early).
   bool Wanted() const;
+  // The name the target greets with, the CN of its certificate.
+  virtual std::string tls_hostname() const { return "mx.local.test"; }
 
   const ManagedOptions& options() const { return opts_; }
 
@@ -76,6 +84,7 @@ class ManagedTarget : public runner::Target {
   mutable std::mutex mu_;
   std::mutex stop_mu_;  // serialises Stop()
   std::string run_dir_;
+  TlsFiles tls_;
   std::string version_;
   bool stopping_ = false;
 };

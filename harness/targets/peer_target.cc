@@ -29,7 +29,35 @@ std::optional<std::vector<std::string>> PeerTarget::ReadMailbox(const std::strin
   return ReadMaildir(dir + "/" + kind() + "/mail/" + user);
 }
 
-std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir) const {
+bool PeerTarget::Settled(const std::string& token) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  const std::string dir = run_dir();
+  if (dir.empty()) return false;
+  if (!watch_ || watch_dir_ != dir) {
+    // sandbox.py's layout: RUN/KIND/spool is the queue (Postfix queue_directory, Exim
+    // spool_directory). The first directory always exists once the peer runs. Postfix
+    // writes a bounce (a new queue file) before it removes the message that caused it;
+    // Exim likewise receives the bounce before it deletes the failed message's spool files.
+    const std::string p = dir + "/" + kind();
+    std::vector<std::string> dirs;
+    if (kind() == "postfix") {
+      for (const char* d : {"incoming", "maildrop", "active", "deferred", "hold", "bounce", "defer", "trace"})
+        dirs.push_back(p + "/spool/" + d);
+    } else if (kind() == "exim") {
+      dirs = {p + "/spool/input", p + "/spool/msglog"};
+    }
+    // OpenSMTPD: none. Its spool does not show all pending work: a bounce is made from
+    // memory seconds after the failure that caused it, when no spool file holds the
+    // token any more (seen with 6.8), so its observation windows always run out.
+    if (dirs.empty()) return false;
+    watch_ = std::make_unique<SpoolWatch>(dirs);
+    watch_dir_ = dir;
+  }
+  return watch_->Settled(token);
+}
+
+std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir,
+                                                  const TlsFiles& tls) const {
   std::vector<std::string> argv = PeerctlCommand(options());
   argv.insert(argv.end(), {"start", kind(), "--run-dir", peer_dir, "--listen",
                            HostPort(address()), "--domain", "local.test", "--user", "user",
@@ -37,12 +65,17 @@ std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir) c
                            "--hostname", "mx.local.test"});
   for (const SinkRoute& r : SinkRoutes()) argv.insert(argv.end(), {"--route", r.Spec()});
   argv.insert(argv.end(), {"--dns-suffix", "test"});
+  if (!tls.cert.empty() && !tls.key.empty())
+    argv.insert(argv.end(), {"--tls-cert", tls.cert, "--tls-key", tls.key});
   return argv;
 }
 
 std::string PeerTarget::Launch(const std::string& run_dir) {
   const std::string peer_dir = run_dir + "/" + kind();
-  std::vector<std::string> argv = StartCommand(peer_dir);
+  const TlsFiles tls = this->tls();
+  if (tls.cert.empty() || tls.key.empty())
+    throw std::runtime_error(name() + ": no certificate for STARTTLS in the run directory");
+  std::vector<std::string> argv = StartCommand(peer_dir, tls);
   CommandResult r = RunCommand(argv, 180000);
   if (r.status != 0)
     throw std::runtime_error(name() + ": peerctl start failed (status " +

@@ -34,6 +34,17 @@ std::optional<std::vector<std::string>> RefmtaTarget::ReadMailbox(const std::str
   return ReadMaildir(dir + "/home/mail/" + lower);
 }
 
+bool RefmtaTarget::Settled(const std::string& token) {
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  const std::string dir = run_dir();
+  if (dir.empty()) return false;
+  if (!watch_ || watch_dir_ != dir) {
+    watch_ = std::make_unique<QueueWatch>(dir + "/home/queue");
+    watch_dir_ = dir;
+  }
+  return watch_->Settled(token);
+}
+
 std::string RefmtaTarget::Launch(const std::string& run_dir) {
   const std::string refmta = FindRefmta(options());
   const std::string home = run_dir + "/home";
@@ -53,6 +64,7 @@ std::string RefmtaTarget::Launch(const std::string& run_dir) {
   if (version.empty()) version = "version unknown";
   if (profile_ != "strict") version += ", profile " + profile_;
   const std::string log = run_dir + "/serve.log";
+  const TlsFiles tls = this->tls();
   {
     std::lock_guard<std::mutex> lock(child_mu_);
     if (!Wanted()) throw std::runtime_error(name() + ": stopped while starting");
@@ -68,7 +80,11 @@ std::string RefmtaTarget::Launch(const std::string& run_dir) {
                            // The trusted relay client of the fixture plan (the peers trust it too),
                            // and room for the run's concurrent cases from that one address.
                            "--set", "trusted_networks=127.0.0.3/32",
-                           "--set", "connections_per_client=64"},
+                           "--set", "connections_per_client=64",
+                           // RFC 3207 STARTTLS with the run's certificate. refmta serve reads
+                           // both files at start, as root, before it drops privileges
+                           // (mta/server/serve.cc), so the key stays 0600 and root's.
+                           "--set", "tls_cert=" + tls.cert, "--set", "tls_key=" + tls.key},
                           log);
     WritePidStamp(run_dir + "/refmta.pid", child_.pid());
   }

@@ -3,17 +3,23 @@
 //               [--profile P]
 //   refmta serve --home RUN/home --listen IP:PORT --set smtp_routes=<sink routes>, .test=,
 //                =127.0.0.20:2526 --set dns_server=127.0.0.53:53
+//                --set tls_cert=RUN/tls/cert.pem --set tls_key=RUN/tls/key.pem
 // and waits until it greets; Stop() sends SIGTERM (refmta stops its children in order).
+// STARTTLS (RFC 3207) uses the run's self-signed certificate, CN local.test (refmta's
+// hostname); the key is 0600, read by refmta serve before it drops privileges. The
+// profile decides whether STARTTLS is advertised: "qmail" does not (qmail 1.03 has none).
 // Facilities: "mailbox" (Maildir RUN/home/mail/<user>/{new,cur}), "sink" and "dns".
 //
 //   RefmtaTarget t("refmta-qmail", "qmail", {"127.0.0.14", 2525}, ManagedOptions{});
 #ifndef MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
 #define MTA_HARNESS_TARGETS_REFMTA_TARGET_H_
 
+#include <memory>
 #include <mutex>
 #include <string>
 
 #include "harness/targets/managed_target.h"
+#include "harness/targets/queue_watch.h"
 #include "harness/targets/process.h"
 
 namespace mta::targets {
@@ -31,16 +37,23 @@ class RefmtaTarget : public ManagedTarget {
 
   bool HasFacility(const std::string& facility) const override;
   std::optional<std::vector<std::string>> ReadMailbox(const std::string& user) override;
+  // Nothing due in refmta's queue holds the token (QueueWatch on HOME/queue).
+  bool Settled(const std::string& token) override;
   const std::string& profile() const { return profile_; }
 
  protected:
   std::string Launch(const std::string& run_dir) override;
   void Halt(const std::string& run_dir) override;
+  // refmta init --domain local.test makes local.test its hostname (mta/server/home.cc).
+  std::string tls_hostname() const override { return "local.test"; }
 
  private:
   std::string profile_;
   std::mutex child_mu_;
   Child child_;
+  std::mutex watch_mu_;
+  std::string watch_dir_;
+  std::unique_ptr<QueueWatch> watch_;
 };
 
 }  // namespace mta::targets

@@ -1,12 +1,16 @@
 // targets_test.cc: managed targets: spec parsing, sink routes, peerctl command lines,
 // Maildir reading, process tools, stale-run cleanup, the interrupt guard, and a real
-// refmta started, fed one message over SMTP, read back from its Maildir and stopped.
+// refmta started, fed one message over SMTP, read back from its Maildir and stopped, and
+// offering STARTTLS (RFC 3207) with the run's certificate.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +115,12 @@ TEST(PeerTarget, StartCommandRoutesEverySinkDomain) {
   for (const SinkRoute& r : SinkRoutes())
     EXPECT_NE(joined.find("--route " + r.Spec()), std::string::npos) << r.domain;
   EXPECT_NE(joined.find("--dns-suffix test"), std::string::npos);
+  EXPECT_EQ(joined.find("--tls-"), std::string::npos);  // no files, no flags
+  std::vector<std::string> tls = t.StartCommand("/run/x/exim", {"/run/x/tls/c.pem", "/run/x/tls/k.pem"});
+  joined.clear();
+  for (const std::string& a : tls) joined += a + " ";
+  EXPECT_NE(joined.find("--tls-cert /run/x/tls/c.pem --tls-key /run/x/tls/k.pem"),
+            std::string::npos);
 }
 
 TEST(Maildir, NewAndCurInDeliveryOrderTmpSkipped) {
@@ -269,12 +279,29 @@ int FreePort(const char* ip) {
   return ntohs(a.sin_port);
 }
 
-std::string Converse(runner::Connection& c, const std::string& line) {
+std::string Converse(runner::Connection& c, const std::string& line,
+                     std::vector<std::string>* lines = nullptr) {
   auto deadline = runner::Clock::now() + std::chrono::seconds(10);
   if (!line.empty()) c.Send(line + "\r\n", deadline);
   reply::Reply r;
   if (c.ReadReply(deadline, &r) != runner::ReadStatus::kReply) return "none";
+  if (lines) *lines = r.lines;
   return std::to_string(r.code);
+}
+
+// The EHLO keywords of a reply's lines (the first line is the greeting).
+std::vector<std::string> Keywords(const std::vector<std::string>& lines) {
+  std::vector<std::string> k;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    std::string w = lines[i].substr(0, lines[i].find(' '));
+    for (char& ch : w) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    k.push_back(w);
+  }
+  return k;
+}
+
+bool Lists(const std::vector<std::string>& keywords, const std::string& k) {
+  return std::find(keywords.begin(), keywords.end(), k) != keywords.end();
 }
 
 TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
@@ -317,11 +344,61 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   EXPECT_EQ(t.ReadMailbox("postmaster"), std::vector<std::string>{});
   EXPECT_FALSE(t.ReadMailbox("../x").has_value());
 
+  // The run's certificate: RUN/tls, key 0600 and ours (refmta serve reads it before it
+  // drops privileges).
+  TlsFiles tls = t.tls();
+  EXPECT_EQ(tls.cert, dir + "/tls/cert.pem");
+  EXPECT_EQ(tls.key, dir + "/tls/key.pem");
+  struct stat st {};
+  ASSERT_EQ(stat(tls.key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(st.st_uid, geteuid());
+
   t.Stop();
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(t.run_dir(), "");
+  EXPECT_EQ(t.tls().cert, "");
   EXPECT_NE(runner::ProbeTarget(ep, "127.0.0.2", 1000).error, "");
   t.Stop();  // twice is harmless
+  RemoveTree(base);
+}
+
+TEST(RefmtaTarget, OffersStartTlsWithTheRunsCertificate) {
+  if (!fs::exists(REFMTA_TEST_BINARY)) GTEST_SKIP() << "no refmta binary";
+  std::string base = TempBase();
+  ManagedOptions o;
+  o.refmta = REFMTA_TEST_BINARY;
+  o.run_base = base;
+  runner::Endpoint ep{"127.0.0.10", FreePort("127.0.0.10")};
+  RefmtaTarget t("refmta", "strict", ep, o);
+  t.Start();
+  runner::Connection c;
+  auto deadline = [] { return runner::Clock::now() + std::chrono::seconds(10); };
+  ASSERT_EQ(c.Open("127.0.0.2", ep.host, ep.port, deadline()), "");
+  std::vector<std::string> lines;
+  EXPECT_EQ(Converse(c, ""), "220");
+  ASSERT_EQ(Converse(c, "EHLO harness.test", &lines), "250");
+  EXPECT_TRUE(Lists(Keywords(lines), "STARTTLS"));
+  ASSERT_EQ(Converse(c, "STARTTLS"), "220");
+  ASSERT_EQ(c.StartTls("local.test", deadline()), "");
+  EXPECT_NE(c.TlsDescription(), "");
+  ASSERT_EQ(Converse(c, "EHLO harness.test", &lines), "250");
+  EXPECT_FALSE(Lists(Keywords(lines), "STARTTLS"));  // RFC 3207 4.2: not offered again
+  EXPECT_EQ(Converse(c, "MAIL FROM:<a@harness.test>"), "250");
+  EXPECT_EQ(Converse(c, "RCPT TO:<user@local.test>"), "250");
+  EXPECT_EQ(Converse(c, "DATA"), "354");
+  EXPECT_EQ(Converse(c, "Subject: over tls\r\n\r\nsecret line\r\n."), "250");
+  Converse(c, "QUIT");
+  std::optional<std::vector<std::string>> box;
+  for (int i = 0; i < 100; ++i) {
+    box = t.ReadMailbox("user");
+    if (box && !box->empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(box && box->size() == 1u);
+  EXPECT_NE(box->front().find("secret line"), std::string::npos);
+  EXPECT_NE(box->front().find("ESMTPS"), std::string::npos);  // RFC 3848
+  t.Stop();
   RemoveTree(base);
 }
 

@@ -141,6 +141,14 @@ TEST(EffectSchema, ConditionsAreChecked) {
   EXPECT_NE(bad({{"bounce", {{"field", "Colour"}}}}).find("RFC 3464 field"), std::string::npos);
   EXPECT_NE(bad({{"sink", {{"format", "qsbmf"}}}}).find("unknown sink condition key"), std::string::npos);
   EXPECT_NE(bad({{"sink", {{"within", 700000}}}}).find("0..600000"), std::string::npos);
+  EXPECT_EQ(bad({{"sink", {{"quit", "waited"}, {"rcpt_params", "NOTIFY=SUCCESS"}}}}), "");
+  EXPECT_EQ(bad({{"sink", {{"quit", "closed-early"}}}}), "");
+  EXPECT_EQ(bad({{"sink", {{"quit", "no-quit"}}}}), "");
+  EXPECT_NE(bad({{"sink", {{"quit", "maybe"}}}}).find("sink.quit: must be waited, closed-early or no-quit"),
+            std::string::npos);
+  EXPECT_NE(bad({{"sink", {{"quit", true}}}}).find("sink.quit"), std::string::npos);
+  EXPECT_NE(bad({{"sink", {{"rcpt_params", "("}}}}).find("invalid regex"), std::string::npos);
+  EXPECT_NE(bad({{"bounce", {{"quit", "waited"}}}}).find("unknown bounce condition key"), std::string::npos);
 }
 
 TEST(EffectSchema, CountSpecs) {
@@ -175,6 +183,86 @@ TEST(EffectJudge, WithinBoundsWhatCounts) {
   back.rcpts.push_back({"S-1@x.test", "", 250});
   EXPECT_TRUE(judge::MakeSinkMessage(back, {"s-1@x.test"}).bounce);
   EXPECT_FALSE(judge::MakeSinkMessage(back, {"other@x.test"}).bounce);
+}
+
+TEST(EffectJudge, RcptParamsSearchEveryRecipient) {
+  judge::Facts f;
+  f.script_end_unix_ms = 1000;
+  sink::Captured c;
+  c.mail_from = "a@b";
+  c.mail_params = "RET=HDRS ENVID=e1";
+  c.data_complete = true;
+  c.received_unix_ms = 1100;
+  c.rcpts.push_back({"x@sink.test", "", 250});
+  c.rcpts.push_back({"y@sink.test", "NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;y@sink.test", 250});
+  f.sink.push_back(judge::MakeSinkMessage(c, {}));
+  EXPECT_TRUE(judge::EffectHolds("sink", {{"rcpt_params", "NOTIFY=SUCCESS,FAILURE"}}, f));
+  EXPECT_TRUE(judge::EffectHolds("sink", {{"rcpt_params", "(^| )ORCPT=rfc822;y@sink\\.test( |$)"}}, f));
+  EXPECT_FALSE(judge::EffectHolds("sink", {{"rcpt_params", "NOTIFY=NEVER"}}, f));
+  // MAIL parameters are not RCPT parameters, and the other way round.
+  EXPECT_FALSE(judge::EffectHolds("sink", {{"rcpt_params", "RET=HDRS"}}, f));
+  EXPECT_FALSE(judge::EffectHolds("sink", {{"params", "NOTIFY="}}, f));
+  EXPECT_TRUE(judge::EffectHolds("sink", {{"rcpt_params", "^$"}}, f));  // x@ has none
+  // Both parameters on one RCPT, in any order (as rfc-cases/outbound/c8.notify-orcpt-to-dsn-peer).
+  EXPECT_TRUE(judge::EffectHolds(
+      "sink", {{"rcpt_params", "^(?=.*(^| )NOTIFY=(SUCCESS,FAILURE|FAILURE,SUCCESS)( |$))(?=.*(^| )ORCPT=rfc822;y@sink\\.test( |$))"}}, f));
+  EXPECT_FALSE(judge::EffectHolds(
+      "sink", {{"rcpt_params", "^(?=.*(^| )NOTIFY=NEVER( |$))(?=.*(^| )ORCPT=rfc822;y@sink\\.test( |$))"}}, f));
+}
+
+TEST(EffectJudge, QuitIsJudgedOnceTheSessionIsOver) {
+  judge::Facts f;
+  f.script_end_unix_ms = 1000;
+  sink::Captured c;
+  c.mail_from = "a@b";
+  c.data_complete = true;
+  c.received_unix_ms = 1100;
+  c.session = std::make_shared<sink::SessionEndCell>();
+  f.sink.push_back(judge::MakeSinkMessage(c, {}));  // a copy: shares the session end
+  auto holds = [&](const char* q, int within = 5000) {
+    return judge::EffectHolds("sink", {{"quit", q}, {"within", within}}, f);
+  };
+  // While the connection lasts nothing about QUIT holds.
+  EXPECT_FALSE(holds("waited"));
+  EXPECT_FALSE(holds("closed-early"));
+  EXPECT_FALSE(holds("no-quit"));
+  c.session->Update([](sink::SessionEnd& e) { e.quit = true; });
+  EXPECT_FALSE(holds("waited"));
+  c.session->Update([](sink::SessionEnd& e) {
+    e.quit_reply_sent = true;
+    e.closed = true;
+    e.closed_unix_ms = 4200;
+  });
+  EXPECT_TRUE(holds("waited"));
+  EXPECT_FALSE(holds("closed-early"));
+  EXPECT_FALSE(holds("no-quit"));
+  EXPECT_FALSE(holds("waited", 3000));  // closed after script end + within
+  EXPECT_TRUE(judge::EffectHolds("sink", {{"quit", "waited"}, {"within", 3000}, {"count", "0"}}, f));
+  // QUIT, then gone before the (delayed) 221 was written: the 221 may still go out.
+  c.session->Update([](sink::SessionEnd& e) { e.closed_before_quit_reply = true; });
+  EXPECT_FALSE(holds("waited"));
+  EXPECT_TRUE(holds("closed-early"));
+  c.session->Update([](sink::SessionEnd& e) { e = sink::SessionEnd{false, false, false, true, 1200}; });
+  EXPECT_TRUE(holds("no-quit"));
+  EXPECT_FALSE(holds("closed-early"));
+  // A record without a session end (made by hand) never matches a quit condition.
+  judge::Facts g = f;
+  g.sink[0].msg.session.reset();
+  EXPECT_FALSE(judge::EffectHolds("sink", {{"quit", "no-quit"}}, g));
+}
+
+TEST_F(EffectEngine, QuitConditionSeesTheSessionEndAfterTheMessage) {
+  RelayingTarget target(sink_port(), false);  // relays, sends QUIT and reads the 221
+  json rules = json::array({{{"observation", "waited"}, {"when", {{"sink", {{"within", 2000}, {"quit", "waited"}}}}}},
+                            {{"observation", "closed-early"}, {"when", {{"sink", {{"within", 2000}, {"quit", "closed-early"}}}}}},
+                            {{"observation", "no-quit"}, {"when", {{"sink", {{"within", 2000}, {"quit", "no-quit"}}}}}},
+                            {{"observation", "none"}, {"when", {{"always", true}}}}});
+  auto c = MakeCase(SendMessage("Subject: quit {token}\\r\\n\\r\\nhello"), rules);
+  ScriptRun r = Run(c, target.port(), "tabcd0q01");
+  ASSERT_EQ(r.status, ScriptStatus::kCompleted) << r.message << r.transcript;
+  EXPECT_EQ(judge::Observe(c, r.facts), "waited") << r.transcript;
+  ASSERT_EQ(r.facts.sink.size(), 1u);
+  EXPECT_TRUE(r.facts.sink[0].msg.End().closed);
 }
 
 TEST_F(EffectEngine, RelayedMessageIsSeenWithEvidence) {

@@ -7,6 +7,9 @@
 #include "harness/runner/connection.h"
 #include "harness/runner/runner.h"
 #include "harness/tests/fake_smtp_server.h"
+#include "mta/client/testing/self_signed.h"
+
+#include <openssl/ssl.h>
 
 namespace mta::runner {
 namespace {
@@ -231,12 +234,80 @@ TEST(Engine, NoRuleMatchingIsError) {
   EXPECT_NE(res.message.find("no observation rule"), std::string::npos);
 }
 
-TEST(Engine, StartTlsIsUnsupported) {
+TEST(Engine, DisconnectAfterTheServerClosedIsNoError) {
   FakeSmtpServer s(FakeSmtpServer::Default);
-  auto c = MakeCase({"connect", "<? 220", "starttls"}, Always("good"));
+  auto c = MakeCase({"connect", "<? 220", "> QUIT", "observe as q linger 1000", "disconnect"},
+                    Always());
   ScriptRun r = RunOn(c, s);
-  EXPECT_EQ(r.status, ScriptStatus::kUnsupported);
-  EXPECT_EQ(Decide(c, MakeDispute(), r, "x", "strict").verdict, "UNSUPPORTED");
+  EXPECT_EQ(r.status, ScriptStatus::kCompleted) << r.message << "\n" << r.transcript;
+  EXPECT_TRUE(r.facts.observes["q"].closed) << r.transcript;
+}
+
+// A server that offers STARTTLS (RFC 3207) and answers it 220, then the handshake.
+Action TlsHandler(const std::string& line) {
+  if (line == "STARTTLS") {
+    Action a{"220 2.0.0 ready\r\n"};
+    a.starttls = true;
+    return a;
+  }
+  if (line.rfind("EHLO", 0) == 0) return {"250-fake.test\r\n250 STARTTLS\r\n"};
+  return FakeSmtpServer::Default(line);
+}
+
+class EngineTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ctx_ = client::testing::NewSelfSignedServerCtx("fake.test");
+    ASSERT_NE(ctx_, nullptr);
+  }
+  void TearDown() override { SSL_CTX_free(ctx_); }
+  SSL_CTX* ctx_ = nullptr;
+};
+
+TEST_F(EngineTls, CommandsAfterTheHandshakeTravelInsideTls) {
+  FakeSmtpServer s(TlsHandler, "220 fake.test ESMTP\r\n", {ctx_, false});
+  auto c = MakeCase({"connect", "<? 220", "> EHLO {helo}", "<? 250", "> STARTTLS", "<? 220",
+                     "starttls", "> EHLO {helo}", "<? 250 multiline", "> QUIT", "<? 221"},
+                    Always());
+  ScriptRun r = RunOn(c, s);
+  EXPECT_EQ(r.status, ScriptStatus::kCompleted) << r.message << "\n" << r.transcript;
+  EXPECT_FALSE(r.facts.failed) << r.facts.failure << "\n" << r.transcript;
+  EXPECT_NE(r.transcript.find("TLS established: TLSv1."), std::string::npos) << r.transcript;
+  // The fake records what it decrypted: the second EHLO and QUIT came through TLS.
+  EXPECT_EQ(s.received(), "EHLO harness.test\r\nSTARTTLS\r\nEHLO harness.test\r\nQUIT\r\n");
+}
+
+// C12 (CVE-2011-0411): 'STARTTLS\r\nRSET\r\n' in one write; a vulnerable server answers
+// the RSET inside TLS, so the EHLO after the handshake gets two replies.
+int RepliesAfterInjection(SSL_CTX* ctx, bool vulnerable, std::string* transcript) {
+  FakeSmtpServer s(TlsHandler, "220 fake.test ESMTP\r\n", {ctx, vulnerable});
+  auto c = MakeCase({"connect", "<? 220", "> EHLO {helo}", "<? 250", "~> \"STARTTLS\\r\\nRSET\\r\\n\"",
+                     "<? 220", "starttls", "> EHLO {helo}", "observe 2 as tls within 800"},
+                    Always());
+  ScriptRun r = RunOn(c, s);
+  *transcript = r.transcript;
+  if (r.status != ScriptStatus::kCompleted || r.facts.failed) return -1;
+  return static_cast<int>(r.facts.observes["tls"].replies.size());
+}
+
+TEST_F(EngineTls, PlaintextInjectionIsObservable) {
+  std::string t;
+  EXPECT_EQ(RepliesAfterInjection(ctx_, true, &t), 2) << t;
+  EXPECT_EQ(RepliesAfterInjection(ctx_, false, &t), 1) << t;
+}
+
+TEST_F(EngineTls, FailedHandshakeFailsTheStep) {
+  // 220 to STARTTLS, then the server closes instead of negotiating.
+  FakeSmtpServer s([](const std::string& line) {
+    if (line == "STARTTLS") return Action{"220 2.0.0 ready\r\n", true};
+    return FakeSmtpServer::Default(line);
+  });
+  auto c = MakeCase({"connect", "<? 220", "> STARTTLS", "<? 220", "starttls", "> NOOP", "<? 250"},
+                    Always());
+  ScriptRun r = RunOn(c, s);
+  EXPECT_TRUE(r.facts.failed) << r.transcript;
+  EXPECT_NE(r.facts.failure.find("TLS handshake"), std::string::npos) << r.facts.failure;
+  EXPECT_EQ(r.failed_step, 4);
 }
 
 TEST(Engine, ProbeReadsBannerAndEhloKeywords) {

@@ -10,10 +10,12 @@
 #include <chrono>
 #include <cstring>
 
+#include <openssl/ssl.h>
+
 namespace mta::harness_test {
 
-FakeSmtpServer::FakeSmtpServer(Handler h, std::string greeting)
-    : handler_(std::move(h)), greeting_(std::move(greeting)) {
+FakeSmtpServer::FakeSmtpServer(Handler h, std::string greeting, FakeTls tls)
+    : handler_(std::move(h)), greeting_(std::move(greeting)), tls_(tls) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -85,17 +87,24 @@ Action FakeSmtpServer::Default(const std::string& line) {
 }
 
 void FakeSmtpServer::Serve(int fd) {
-  ::send(fd, greeting_.data(), greeting_.size(), MSG_NOSIGNAL);
+  SSL* ssl = nullptr;
+  auto write_all = [&](const std::string& bytes) {
+    if (ssl != nullptr) SSL_write(ssl, bytes.data(), static_cast<int>(bytes.size()));
+    else ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  };
+  write_all(greeting_);
   std::string buf;
   bool in_data = false;
   std::string content;
   bool open = true;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (open && !stop_ && std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
+    if (ssl == nullptr || SSL_pending(ssl) == 0) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+    }
     char tmp[65536];
-    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+    ssize_t n = ssl != nullptr ? SSL_read(ssl, tmp, sizeof tmp) : ::recv(fd, tmp, sizeof tmp, 0);
     if (n <= 0) break;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -125,11 +134,18 @@ void FakeSmtpServer::Serve(int fd) {
       }
       if (a.silent) continue;
       if (a.delay_ms) std::this_thread::sleep_for(std::chrono::milliseconds(a.delay_ms));
-      if (!a.send.empty()) ::send(fd, a.send.data(), a.send.size(), MSG_NOSIGNAL);
+      if (!a.send.empty()) write_all(a.send);
       if (a.data) in_data = true;
       if (a.close) open = false;
+      if (a.starttls && tls_.ctx != nullptr && ssl == nullptr && open) {
+        if (!tls_.keep_plaintext) buf.clear();
+        ssl = SSL_new(tls_.ctx);
+        SSL_set_fd(ssl, fd);
+        if (SSL_accept(ssl) != 1) open = false;
+      }
     }
   }
+  if (ssl != nullptr) SSL_free(ssl);
   ::close(fd);
 }
 

@@ -1,9 +1,14 @@
 // sink_test.cc: the capture sink - its SMTP state machine (Session) on bytes, the
 // behaviour JSON, and CaptureSink on real loopback sockets: raw capture of bare LF,
 // per-recipient replies, close after the dot, greetings, delays, concurrent clients and
-// garbage input.
+// garbage input; how sessions end (QUIT, the 221 and clients that leave first).
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -432,6 +437,176 @@ TEST(CaptureSink, BindFailureIsReported) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("bind 127.0.0.20:"), std::string::npos) << e.what();
   }
+}
+
+// --- the end of the session: QUIT and the 221 (RFC 5321 4.1.1.10) ------------------------
+
+TEST(SinkSession, QuitIsNotedInTheSharedSessionEnd) {
+  Behaviour b;
+  Session s(b, "127.0.0.20:2526", "127.0.0.11", FixedClock);
+  s.Start();
+  s.Feed("EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<r@sink.test> NOTIFY=SUCCESS ORCPT=rfc822;r@sink.test\r\nDATA\r\n");
+  s.Feed("x\r\n.\r\n");
+  std::vector<Captured> got = s.TakeCaptured();
+  ASSERT_EQ(got.size(), 1u);
+  ASSERT_TRUE(got[0].session);
+  EXPECT_EQ(got[0].rcpts[0].params, "NOTIFY=SUCCESS ORCPT=rfc822;r@sink.test");
+  EXPECT_FALSE(got[0].End().quit);
+  EXPECT_FALSE(got[0].End().closed);
+  EXPECT_EQ(CapturedToJson(got[0])["quit"], "none");
+  std::vector<Output> out = s.Feed("QUIT\r\n");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].quit_reply);
+  EXPECT_TRUE(out[0].close);
+  EXPECT_EQ(out[0].bytes, "221 2.0.0 mx.sink.test closing\r\n");
+  // The record taken before QUIT sees it: one SessionEnd per connection.
+  EXPECT_TRUE(got[0].End().quit);
+  EXPECT_FALSE(got[0].End().closed);
+  s.QuitReplyDone(true, false);
+  s.Ended();
+  const SessionEnd e = got[0].End();
+  EXPECT_TRUE(e.closed);
+  EXPECT_TRUE(e.quit_reply_sent);
+  EXPECT_FALSE(e.closed_before_quit_reply);
+  EXPECT_EQ(e.closed_unix_ms, FixedClock());
+  json j = CapturedToJson(got[0]);
+  EXPECT_EQ(j["quit"], "sent");
+  EXPECT_EQ(j["quit_reply_sent"], true);
+  EXPECT_EQ(j["closed_before_quit_reply"], false);
+  EXPECT_EQ(j["session_closed"], true);
+  EXPECT_EQ(j["session_closed_unix_ms"], FixedClock());
+}
+
+TEST(SinkSession, QuitReplyCarriesTheListenerDelayAndEofWithoutQuitIsNoted) {
+  Behaviour b;
+  b.delays["quit"] = 1234;
+  Session s(b, "l", "p", FixedClock);
+  s.Start();
+  s.Feed("HELO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<r@x>\r\n");
+  std::vector<Output> out = s.Feed("QUIT\r\n");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].delay_ms, 1234);
+  EXPECT_TRUE(out[0].quit_reply);
+
+  Session t(b, "l", "p", FixedClock);
+  t.Start();
+  t.Feed("HELO c\r\nMAIL FROM:<a@b>\r\n");
+  t.Ended();  // the client went away without QUIT
+  std::vector<Captured> got = t.TakeCaptured();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_FALSE(got[0].End().quit);
+  EXPECT_TRUE(got[0].End().closed);
+  EXPECT_EQ(CapturedToJson(got[0])["quit"], "none");
+}
+
+TEST(SinkSession, QuitAfterA554GreetingIsNotedToo) {
+  Behaviour b;
+  b.greeting = Reply{554, "5.3.2 no service", 0, false, false};
+  Session s(b, "l", "p", FixedClock);
+  s.Start();
+  std::vector<Output> out = s.Feed("QUIT\r\n");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].quit_reply);
+  EXPECT_TRUE(s.session_end()->Get().quit);
+}
+
+// A listener that answers QUIT 1.5 s late, on addresses the run's sinks do not use.
+constexpr int kSlowQuitMs = 1500;
+
+SessionEnd WaitSessionEnd(const CaptureSink& sink, const std::string& from) {
+  auto got = sink.WaitFor([&](const Captured& m) { return m.mail_from == from; }, 1, 5000);
+  if (got.empty()) return {};
+  for (int i = 0; i < 500 && !got[0].End().closed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return got[0].End();
+}
+
+TEST(CaptureSink, ClientThatWaitsForThe221) {
+  Behaviour b;
+  b.delays["quit"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  TestClient c;
+  ASSERT_TRUE(c.Connect("127.0.0.31", "127.0.0.30", r.port()));
+  Transaction(c, "waits@x.test", "r@sink.test", "x\r\n.\r\n");
+  auto start = std::chrono::steady_clock::now();
+  c.Send("QUIT\r\n");
+  EXPECT_EQ(c.Reply(), "221 2.0.0 mx.sink.test closing\r\n");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs - 100));
+  EXPECT_TRUE(c.WaitClosed());
+  SessionEnd e = WaitSessionEnd(r.sink, "waits@x.test");
+  EXPECT_TRUE(e.closed);
+  EXPECT_TRUE(e.quit);
+  EXPECT_TRUE(e.quit_reply_sent);
+  EXPECT_FALSE(e.closed_before_quit_reply);
+}
+
+TEST(CaptureSink, ClientThatClosesBeforeThe221) {
+  Behaviour b;
+  b.delays["quit"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  auto start = std::chrono::steady_clock::now();
+  {
+    TestClient c;
+    ASSERT_TRUE(c.Connect("127.0.0.31", "127.0.0.30", r.port()));
+    Transaction(c, "early@x.test", "r@sink.test", "x\r\n.\r\n");
+    c.Send("QUIT\r\n");  // and close at once, as qmail-remote does
+  }
+  SessionEnd e = WaitSessionEnd(r.sink, "early@x.test");
+  EXPECT_TRUE(e.closed);
+  EXPECT_TRUE(e.quit);
+  EXPECT_TRUE(e.closed_before_quit_reply);
+  // The sink stops waiting once the client is gone.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs));
+}
+
+TEST(CaptureSink, ClientThatShutsDownItsSideAfterQuitClosedEarly) {
+  Behaviour b;
+  b.delays["quit"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(static_cast<uint16_t>(r.port()));
+  inet_pton(AF_INET, "127.0.0.30", &dst.sin_addr);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst), 0);
+  const std::string cmds = "HELO c\r\nMAIL FROM:<half@x.test>\r\nRCPT TO:<r@sink.test>\r\nQUIT\r\n";
+  ASSERT_EQ(::send(fd, cmds.data(), cmds.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cmds.size()));
+  ::shutdown(fd, SHUT_WR);  // Exim's way: QUIT, then shutdown(SHUT_WR)
+  SessionEnd e = WaitSessionEnd(r.sink, "half@x.test");
+  EXPECT_TRUE(e.quit);
+  EXPECT_TRUE(e.closed_before_quit_reply);
+  // The 221 still went out: a half-closed client can read it.
+  std::string got;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  EXPECT_NE(got.find("221 2.0.0"), std::string::npos) << got;
+  EXPECT_TRUE(e.quit_reply_sent);
+}
+
+TEST(CaptureSink, ClientThatClosesWithoutQuit) {
+  Behaviour b;
+  b.delays["quit"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  {
+    TestClient c;
+    ASSERT_TRUE(c.Connect("127.0.0.31", "127.0.0.30", r.port()));
+    Transaction(c, "noquit@x.test", "r@sink.test", "x\r\n.\r\n");
+  }
+  SessionEnd e = WaitSessionEnd(r.sink, "noquit@x.test");
+  EXPECT_TRUE(e.closed);
+  EXPECT_FALSE(e.quit);
+  EXPECT_FALSE(e.quit_reply_sent);
+  EXPECT_FALSE(e.closed_before_quit_reply);
+  EXPECT_GT(e.closed_unix_ms, 1600000000000);
+}
+
+TEST(SinkStandard, Sink7AnswersQuitLate) {
+  auto l = StandardListeners(0);
+  ASSERT_GE(l.size(), 2u);
+  EXPECT_EQ(l[1].behaviour.delays.at("quit"), kQuitDelayMs);
+  EXPECT_EQ(l[0].behaviour.delays.count("quit"), 0u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@ Each peer runs from Debian's package unpacked by scripts/peers-fetch into a priv
   RUN/spool/    the MTA's queue
   RUN/log/      the MTA's logs and the daemon's stdout/stderr
   RUN/mail/<user>/{new,cur,tmp}   Maildir per local user of the local domain
+  RUN/tls/      the peer's copy of the STARTTLS certificate and key (with tls_cert/tls_key)
   RUN/ns/       files mounted over system paths inside the peer's mount namespace
   RUN/peer.json state of the running peer (what `status` and `stop` read)
 
@@ -24,6 +25,12 @@ through the fixture at 127.0.0.53 (harness/dns): Postfix `smtp:` with smtp_host_
 an Exim dnslookup router, an OpenSMTPD `relay` action without a host, all to port 25. The
 fixture holds loopback addresses only and answers NXDOMAIN for any other name, so a peer
 still cannot reach anything off loopback; other domains keep going to the sink.
+
+With `tls_cert` and `tls_key` (PEM files; peerctl --tls-cert/--tls-key) the peer offers
+STARTTLS (RFC 3207) on its listener with that certificate. They are copied to RUN/tls with
+the owner and mode the MTA needs (TLS_KEY_ACCESS), and `start` checks, before it returns,
+that EHLO lists STARTTLS and a TLS handshake succeeds; a peer that cannot do TLS fails to
+start. The client side (relaying to the sinks) stays without TLS.
 
 Example:
     cfg = PeerConfig(kind="postfix", run_dir="/tmp/run1", listen=("127.0.0.11", 2525),
@@ -46,7 +53,9 @@ import shutil
 import shlex
 import signal
 import socket
+import ssl
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
@@ -81,6 +90,9 @@ class PeerConfig:
     routes: list[tuple[str, tuple[str, int]]] = dataclasses.field(default_factory=list)
     # domain suffixes routed by DNS MX lookup through the fixture (e.g. ["test"])
     dns_suffixes: list[str] = dataclasses.field(default_factory=list)
+    # PEM certificate and unencrypted private key for STARTTLS (both or neither)
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -112,6 +124,11 @@ class PeerConfig:
                 raise PeerError(f"DNS suffix {sfx!r} is not a plain domain name")
             if self.domain.lower() == sfx:
                 raise PeerError(f"DNS suffix {sfx!r} is the local domain")
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise PeerError("tls_cert and tls_key must be given together")
+        if self.tls_cert:
+            self.tls_cert = str(Path(self.tls_cert).resolve())
+            self.tls_key = str(Path(self.tls_key).resolve())
         self.run_dir = str(Path(self.run_dir).resolve())
         if self.hostname is None:
             self.hostname = f"mx.{self.domain}"
@@ -275,6 +292,142 @@ def _prepare_run_dir(cfg: PeerConfig) -> Path:
     return run
 
 
+# Who must be able to read the private key, and how strictly (checked by the MTAs):
+#   postfix    root 0600: smtpd loads certificate and key as root, before it drops to
+#              mail_owner (tls_server_init in its pre-jail initialisation)
+#   exim       root:Debian-exim 0640: the daemon forks a receiving process that runs as
+#              Debian-exim and (GnuTLS) loads the credentials there, at STARTTLS time
+#   opensmtpd  root 0600: smtpd refuses a key not owned by uid 0 or readable by group or
+#              others ("insecure permissions")
+TLS_KEY_ACCESS = {"postfix": (None, 0o600), "exim": ("Debian-exim", 0o640),
+                  "opensmtpd": (None, 0o600)}
+
+
+# Peers whose packaged build offers STARTTLS and answers 220 but cannot complete a TLS
+# handshake. Debian 12's OpenSMTPD 6.8.0p2 keeps the private key in its "ca" process and
+# signs through an RSA_METHOD/ECDSA_METHOD proxy that OpenSSL 3 bypasses, so every
+# handshake ends in "SSL routines::EVP lib" (OpenSMTPD issues #1171, #1239). That is the
+# real package's behaviour, so it is recorded (peer.json "tls": {"handshake": "failed: ..."})
+# instead of refusing to start; any other handshake failure is an error.
+KNOWN_HANDSHAKE_FAILURE = {
+    "opensmtpd": "OpenSMTPD 6.8.0p2 with OpenSSL 3: the privilege-separated key cannot sign "
+                 "(OpenSMTPD issues #1171, #1239)",
+}
+
+
+def tls_paths(run: Path) -> tuple[Path, Path]:
+    """The peer's own copies of certificate and key: RUN/tls/cert.pem, RUN/tls/key.pem."""
+    return run / "tls/cert.pem", run / "tls/key.pem"
+
+
+def _install_tls(cfg: PeerConfig, run: Path) -> None:
+    """Copies cfg.tls_cert/tls_key into RUN/tls with the owner and mode the MTA needs
+    (TLS_KEY_ACCESS). RUN is visible unchanged inside the peer's mount namespace."""
+    cert, key = tls_paths(run)
+    (run / "tls").mkdir(exist_ok=True)
+    os.chmod(run / "tls", 0o755)
+    try:
+        cert_pem = Path(cfg.tls_cert).read_bytes()
+        key_pem = Path(cfg.tls_key).read_bytes()
+    except OSError as e:
+        raise PeerError(f"{cfg.kind}: cannot read the TLS certificate or key: {e}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in cert_pem:
+        raise PeerError(f"{cfg.kind}: {cfg.tls_cert} holds no PEM certificate")
+    if b"PRIVATE KEY-----" not in key_pem or b"ENCRYPTED" in key_pem:
+        raise PeerError(f"{cfg.kind}: {cfg.tls_key} holds no unencrypted PEM private key")
+    group, mode = TLS_KEY_ACCESS[cfg.kind]
+    gid = _ids(group)[1] if group else 0
+    for path, data, m in ((cert, cert_pem, 0o644), (key, key_pem, mode)):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chown(path, 0, gid if path == key else 0)
+        os.chmod(path, m)
+
+
+def starttls_probe(ip: str, port: int, source: str = UNTRUSTED_CLIENT,
+                   timeout: float = 10.0, hostname: str = "client.test") -> dict:
+    """EHLO, STARTTLS, TLS handshake (no certificate checks), EHLO again; QUIT.
+
+    Returns {"before": [EHLO keywords], "starttls": "220 ...", "after_code": 250,
+    "after": [keywords inside TLS], "version": "TLSv1.3", "cipher": ..., "subject_cn": ...}.
+    Raises OSError / ssl.SSLError / PeerError when a step fails.
+    """
+    def reply(f) -> tuple[int, list[str]]:
+        lines = []
+        while True:
+            line = f.readline(2048)
+            if not line:
+                raise PeerError(f"connection closed after {lines!r}")
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            lines.append(text)
+            if len(text) < 4 or text[3] != "-":
+                return int(text[:3]) if text[:3].isdigit() else 0, lines
+
+    def keywords(lines: list[str]) -> list[str]:
+        return [l[4:].split(" ")[0].upper() for l in lines[1:]]
+
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as raw:
+        raw.settimeout(timeout)
+        raw.bind((source, 0))
+        raw.connect((ip, port))
+        f = raw.makefile("rb")
+        code, lines = reply(f)
+        if code != 220:
+            raise PeerError(f"greeting {lines!r}")
+        raw.sendall(f"EHLO {hostname}\r\n".encode())
+        code, lines = reply(f)
+        if code != 250:
+            raise PeerError(f"EHLO answered {lines!r}")
+        out = {"before": keywords(lines)}
+        if "STARTTLS" not in out["before"]:
+            raise PeerError(f"STARTTLS not offered: {lines!r}")
+        raw.sendall(b"STARTTLS\r\n")
+        code, lines = reply(f)
+        out["starttls"] = lines[-1]
+        if code != 220:
+            raise PeerError(f"STARTTLS answered {lines!r}")
+        f.close()
+        with ctx.wrap_socket(raw, server_hostname=None) as tls:
+            der = tls.getpeercert(binary_form=True) or b""
+            out["version"] = tls.version()
+            out["cipher"] = (tls.cipher() or ("",))[0]
+            out["subject_cn"] = _der_common_name(der)
+            tf = tls.makefile("rb")
+            tls.sendall(f"EHLO {hostname}\r\n".encode())
+            code, lines = reply(tf)
+            out["after_code"] = code
+            out["after"] = keywords(lines) if code == 250 else lines
+            with contextlib.suppress(OSError, ssl.SSLError, PeerError):
+                tls.sendall(b"QUIT\r\n")
+                reply(tf)
+            tf.close()
+    return out
+
+
+def _der_common_name(der: bytes) -> str:
+    """The subject CN of a DER certificate (ssl's only decoder reads a PEM file)."""
+    if not der:
+        return ""
+    with tempfile.NamedTemporaryFile("w", suffix=".pem") as t:
+        t.write(ssl.DER_cert_to_PEM_cert(der))
+        t.flush()
+        try:
+            info = ssl._ssl._test_decode_cert(t.name)   # noqa: SLF001 (stdlib, stable)
+        except Exception:   # noqa: BLE001
+            return ""
+    for rdn in info.get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+    return ""
+
+
 def _ns_argv(run: Path, binds: list[tuple[Path, str]], argv: list[str]) -> list[str]:
     """argv run inside a private mount namespace with `binds` (source, target) mounted."""
     mounts = [(run / "ns/hosts", "/etc/hosts"), (run / "ns/resolv.conf", "/etc/resolv.conf")]
@@ -378,6 +531,7 @@ lmtp      unix  -       -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 """
 
 
@@ -430,7 +584,7 @@ virtual_gid_maps = static:{gid}
 virtual_minimum_uid = {min(uid, 100)}
 {_postfix_routing(cfg, conf)}smtp_bind_address = {ip}
 biff = no
-"""
+{_postfix_tls(cfg, run)}"""
     _write(conf / "main.cf", main_cf)
     _write(conf / "master.cf", POSTFIX_MASTER_CF.format(listen=f"{ip}:{port}"))
     _write(conf / "vmailbox",
@@ -446,6 +600,21 @@ biff = no
         if f.is_file():
             os.chmod(f, 0o644)
     os.chmod(run / "spool", 0o755)
+
+
+def _postfix_tls(cfg: PeerConfig, run: Path) -> str:
+    """Server side STARTTLS only; the smtp client (to the sinks) keeps its defaults."""
+    if not cfg.tls_cert:
+        return "# no STARTTLS (no certificate given)\nsmtpd_tls_security_level =\n"
+    cert, key = tls_paths(run)
+    return f"""\
+# STARTTLS offered (RFC 3207), not required; the key is root's, 0600, read by smtpd
+# before it drops privileges
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = {cert}
+smtpd_tls_key_file = {key}
+smtpd_tls_loglevel = 1
+"""
 
 
 def _postfix_routing(cfg: PeerConfig, conf: Path) -> str:
@@ -529,11 +698,10 @@ spool_directory = {run}/spool
 log_file_path = {run}/log/exim_%slog
 pid_file_path = {run}/spool/exim.pid
 keep_environment = {MARKER_ENV}
-# no reverse lookups of clients, no ident, no TLS (as Debian's default configuration)
+# no reverse lookups of clients, no ident (as Debian's default configuration)
 host_lookup =
 rfc1413_hosts =
-tls_advertise_hosts =
-acl_smtp_rcpt = acl_check_rcpt
+{_exim_tls(cfg, run)}acl_smtp_rcpt = acl_check_rcpt
 acl_smtp_data = acl_check_data
 never_users = root
 ignore_bounce_errors_after = 2d
@@ -609,6 +777,19 @@ begin retry
 begin rewrite
 
 begin authenticators
+"""
+
+
+def _exim_tls(cfg: PeerConfig, run: Path) -> str:
+    if not cfg.tls_cert:
+        return "# no STARTTLS (no certificate given)\ntls_advertise_hosts =\n"
+    cert, key = tls_paths(run)
+    return f"""\
+# STARTTLS offered to every client (RFC 3207); GnuTLS in exim4-daemon-light. The key is
+# root:Debian-exim 0640: the receiving process runs as Debian-exim when it loads it.
+tls_advertise_hosts = *
+tls_certificate = {cert}
+tls_privatekey = {key}
 """
 
 
@@ -711,12 +892,20 @@ def _opensmtpd_config(cfg: PeerConfig, run: Path) -> None:
         dns_part = "".join(
             f'match from src <relayclients> for domain "*.{s}" action "mx"\n'
             f'match from local for domain "*.{s}" action "mx"\n' for s in cfg.dns_suffixes)
+    pki, listen_tls = "", ""
+    if cfg.tls_cert:
+        # STARTTLS offered, not required ("tls", not "tls-require"); the pki is named after
+        # the listener's hostname. smtpd insists on a key owned by root, mode 0600.
+        cert, key = tls_paths(run)
+        pki = (f'pki {cfg.hostname} cert "{cert}"\n'
+               f'pki {cfg.hostname} key "{key}"\n\n')
+        listen_tls = f" tls pki {cfg.hostname}"
     smtpd_conf = f"""\
 # Generated by harness/targets/peers/sandbox.py for a sandboxed OpenSMTPD.
 table users file:{conf}/users
 table relayclients {{ {relay} }}
 
-listen on {ip} port {port} hostname {cfg.hostname}
+{pki}listen on {ip} port {port} hostname {cfg.hostname}{listen_tls}
 
 action "local" maildir "%{{user.directory}}" userbase <users>
 action "relay" relay host smtp://{sink_ip}:{sink_port} src {ip} helo {cfg.hostname}
@@ -840,6 +1029,8 @@ def start(cfg: PeerConfig) -> dict:
     run = _prepare_run_dir(cfg)
     if not _port_free(*cfg.listen):
         raise PeerError(f"{cfg.listen[0]}:{cfg.listen[1]} is already in use")
+    if cfg.tls_cert:
+        _install_tls(cfg, run)
     launcher = {"postfix": _postfix_start, "exim": _exim_start,
                 "opensmtpd": _opensmtpd_start}[cfg.kind]
     state = {"kind": cfg.kind, "run_dir": str(run), "listen": f"{cfg.listen[0]}:{cfg.listen[1]}",
@@ -852,6 +1043,7 @@ def start(cfg: PeerConfig) -> dict:
         _save_state(run, state)
         alive = (lambda: proc.poll() is None) if proc else (lambda: _proc_alive(state["pid"]))
         banner = _wait_banner(cfg, alive, [Path(p) for p in state["logs"]])
+        tls = _check_tls(cfg, [Path(p) for p in state["logs"]]) if cfg.tls_cert else None
     except BaseException:
         with contextlib.suppress(Exception):
             stop(run)
@@ -868,11 +1060,37 @@ def start(cfg: PeerConfig) -> dict:
         "dns_suffixes": list(cfg.dns_suffixes),
         "hostname": cfg.hostname,
         "relay_clients": list(cfg.relay_clients),
+        "tls": tls,
         "unknown_local_recipient_policy": UNKNOWN_RECIPIENT_POLICY[cfg.kind],
         "started_at": time.time(),
     })
     _save_state(run, state)
     return public_info(state)
+
+
+def _check_tls(cfg: PeerConfig, logs: list[Path]) -> dict:
+    """The started peer must offer STARTTLS and complete a handshake with its certificate;
+    a peer that silently came up without TLS is an error."""
+    cert, key = tls_paths(Path(cfg.run_dir))
+    try:
+        got = starttls_probe(*cfg.listen)
+        if got.get("after_code") != 250:
+            raise PeerError(f"EHLO inside TLS answered {got.get('after')!r}")
+    except ssl.SSLError as e:
+        # Offered and answered 220 (the probe got that far), handshake failed.
+        if cfg.kind in KNOWN_HANDSHAKE_FAILURE:
+            return {"cert": str(cert), "key": str(key), "offered": True,
+                    "handshake": f"failed: {e}", "known_issue": KNOWN_HANDSHAKE_FAILURE[cfg.kind]}
+        detail = "\n".join(f"--- {p}:\n{_tail(p)}" for p in logs)
+        raise PeerError(f"{cfg.kind} started but the TLS handshake fails on "
+                        f"{cfg.listen[0]}:{cfg.listen[1]}: {e}\n{detail}") from None
+    except (OSError, PeerError, ValueError) as e:
+        detail = "\n".join(f"--- {p}:\n{_tail(p)}" for p in logs)
+        raise PeerError(f"{cfg.kind} started but STARTTLS does not work on "
+                        f"{cfg.listen[0]}:{cfg.listen[1]}: {e}\n{detail}") from None
+    return {"cert": str(cert), "key": str(key), "offered": True, "handshake": "ok",
+            "version": got["version"], "cipher": got["cipher"],
+            "subject_cn": got["subject_cn"]}
 
 
 UNKNOWN_RECIPIENT_POLICY = {
@@ -885,7 +1103,7 @@ UNKNOWN_RECIPIENT_POLICY = {
 
 def public_info(state: dict) -> dict:
     keys = ("kind", "version", "package_version", "listen", "pid", "run_dir", "maildir_root",
-            "banner")
+            "banner", "tls")
     return {k: state.get(k) for k in keys}
 
 
