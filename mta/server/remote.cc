@@ -198,6 +198,16 @@ std::vector<Hop> RouteHost(const SmtpRoute& r, const config::Settings& s, std::s
 
 }  // namespace
 
+dns::RouteOptions RouteOptionsFor(const config::Settings& s) {
+  dns::RouteOptions ro;
+  // RFC 5321 5.1: an MX that is this MTA (by name, or by an address it listens on) and
+  // every MX of the same or a worse preference are dropped; none left is a loop.
+  ro.self_names = {s.hostname};
+  ro.self_addresses = SelfAddresses(s.listen, InterfaceAddresses());
+  ro.use_ipv6 = s.remote_ipv6;  // RFC 5321 5.1: each exchange's A, then AAAA
+  return ro;
+}
+
 std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
                              std::string* error, bool* temp) {
   *temp = true;
@@ -212,13 +222,7 @@ std::vector<Hop> RouteDomain(std::string_view domain, const config::Settings& s,
   dns::ResolverConfig rc;
   if (!ResolverConfigFor(s, &rc, error)) return {};
   dns::StubResolver resolver(rc);
-  dns::RouteOptions ro;
-  // RFC 5321 5.1: an MX that is this MTA (by name, or by an address it listens on at port
-  // 25) and every MX of the same or a worse preference are dropped; none left is a loop.
-  ro.self_names = {s.hostname};
-  ro.use_ipv6 = s.remote_ipv6;  // RFC 5321 5.1: A and AAAA
-  ro.self_addresses = SelfAddresses(s.listen, InterfaceAddresses());
-  dns::RouteResult mx = dns::ResolveMailRoute(resolver, domain, ro);
+  dns::RouteResult mx = dns::ResolveMailRoute(resolver, domain, RouteOptionsFor(s));
   std::vector<Hop> out;
   for (const dns::MailHost& h : mx.hosts)
     for (const std::string& a : h.addresses) out.push_back({h.name, a, 25});

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mta/config/settings.h"
+#include "mta/dns/route.h"
 #include "mta/server/context.h"
 #include "mta/server/sending.h"
 
@@ -48,6 +49,10 @@ struct SmtpRoute {
 std::optional<SmtpRoute> SmtpRouteFor(std::string_view domain,
                                       const std::vector<std::string>& routes,
                                       const std::string& smarthost);
+
+// How MX routing runs for these settings (mta/dns ResolveMailRoute): this MTA's names and
+// addresses (self-MX) and whether AAAA records are used (`remote_ipv6`).
+dns::RouteOptions RouteOptionsFor(const config::Settings& s);
 
 // The addresses for `domain`, in order. A route from SmtpRouteFor (smtp_routes, smarthost)
 // with a host: that host (an IP literal, or a name whose A records are looked up through

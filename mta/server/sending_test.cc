@@ -581,6 +581,22 @@ TEST(SelfMx, AddressesListenedOn) {
   EXPECT_NE(std::find(mine.begin(), mine.end(), "127.0.0.1"), mine.end());
 }
 
+TEST(SelfMx, RouteOptionsFollowTheSettings) {
+  // RFC 5321 5.1: A then AAAA per exchange unless remote_ipv6 is off (the qmail profile:
+  // qmail-remote 1.03 has no IPv6); self by hostname and listen addresses.
+  config::Settings s;
+  s.hostname = "mx.example.test";
+  s.listen = {"127.0.3.12:2525"};
+  dns::RouteOptions o = RouteOptionsFor(s);
+  EXPECT_TRUE(o.use_ipv6);
+  EXPECT_EQ(o.self_names, (std::vector<std::string>{"mx.example.test"}));
+  EXPECT_NE(std::find(o.self_addresses.begin(), o.self_addresses.end(), "127.0.3.12"),
+            o.self_addresses.end());
+  s.remote_ipv6 = false;
+  EXPECT_FALSE(RouteOptionsFor(s).use_ipv6);
+  EXPECT_FALSE(RouteOptionsFor(config::ProfileSettings(config::Profile::kQmail)).use_ipv6);
+}
+
 TEST(SelfMx, RouteFailureStatusPerCause) {
   EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: tempfail (timeout)", true)), "4.4.3");
   EXPECT_EQ(std::string(RouteFailureStatus("no route to a.test: null-mx", false)), "5.1.10");

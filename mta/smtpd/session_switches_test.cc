@@ -320,6 +320,7 @@ const std::map<std::string, std::string>& NotSessionKeys() {
        "QmailProfileHeloAndOneRecipientPerTransaction"},
       {"eight_bit_relay", "sending_test.cc::RemoteDelivery.EightBitRelayDowngradeRawBounce"},
       {"tls_client", "sending_test.cc::RemoteDelivery.TlsClientRequiredWithoutStarttlsIsTemporary"},
+      {"remote_ipv6", "sending_test.cc::SelfMx.RouteOptionsFollowTheSettings, catalogue j7.*"},
       {"dns_server", "sending_test.cc::RemoteDelivery.RouteBySmarthost"},
       {"remote_user", "sending_test.cc::RemoteProcess.JobOverSocketpairWithMessageFd"},
       // Other transports (smtpd's QMTP/QMQP sessions; remote's QMTP client).
@@ -491,7 +492,7 @@ TEST(SessionSwitches, QmailProfileMatchesDocumentedColumn) {
       {"bounce_format", "qsbmf"}, {"double_bounce", "qmail"}, {"bounce_size_limit", "0"},
       {"delay_warnings", "off"}, {"delay_warning_time", "14400"},
       {"bounce_auto_submitted", "off"}, {"smtp_client_greeting", "helo"},
-      {"eight_bit_relay", "raw"}, {"tls_client", "off"},
+      {"eight_bit_relay", "raw"}, {"tls_client", "off"}, {"remote_ipv6", "off"},
   };
   Settings viaset;
   std::string err;
