@@ -9,9 +9,11 @@ the next run. Bad targets and peers without root are harness errors (exit 2).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -136,9 +138,22 @@ def test_peers_need_root(harness, tmp_path):
     argv = harness.command("run", *harness.run_args(), "--target", "exim", "--out",
                            str(tmp_path / "out"))
     if os.geteuid() == 0:
-        os.chmod(tmp_path, 0o777)
-        argv = ["runuser", "-u", "nobody", "--", *argv]
-    p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=60, cwd="/")
+        # As nobody, from copies nobody can reach (the checkout, e.g. a CI clone under a
+        # 0700 temporary directory, may not be).
+        public = Path(tempfile.mkdtemp(prefix="mtaspec-nobody-"))
+        try:
+            os.chmod(public, 0o755)
+            binary = public / "mtaspec"
+            shutil.copy2(harness.mtaspec, binary)
+            shutil.copytree(harness.cases_dir, public / "rfc-cases")
+            argv = ["runuser", "-u", "nobody", "--", str(binary), "run", "--cases-dir",
+                    str(public / "rfc-cases"), "--target", "exim", "--out", str(public / "out")]
+            p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=60, cwd="/")
+        finally:
+            shutil.rmtree(public, ignore_errors=True)
+    else:
+        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=60, cwd="/")
     assert p.returncode == 2, (p.returncode, p.stderr)
     assert "exim needs root" in p.stderr
