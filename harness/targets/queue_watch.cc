@@ -20,9 +20,10 @@ constexpr std::size_t kMaxRead = 1 << 20;
 std::optional<std::string> Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   if (!in) return std::nullopt;
-  std::string s(kMaxRead, '\0');
-  in.read(s.data(), static_cast<std::streamsize>(s.size()));
-  s.resize(static_cast<std::size_t>(in.gcount()));
+  std::string s;
+  char buf[1 << 16];
+  while (s.size() < kMaxRead && in.read(buf, sizeof buf).gcount() > 0)
+    s.append(buf, static_cast<std::size_t>(in.gcount()));
   return s;
 }
 
@@ -59,47 +60,56 @@ bool QueueWatch::Scan(const std::string& queue_dir, int64_t now_unix, std::vecto
   return !ec;
 }
 
-bool QueueWatch::Settled(const std::string& token) {
+bool ScanCache::Settled(const std::string& token) {
   if (token.empty()) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - scanned_ >= std::chrono::milliseconds(100)) {
-    readable_ = Scan(dir_, static_cast<int64_t>(std::time(nullptr)), &busy_);
-    scanned_ = std::chrono::steady_clock::now();
+  if (!scanned_once_ || std::chrono::steady_clock::now() - scanned_ >= interval_) {
+    readable_ = scan_(&busy_);
+    ++generation_;
+    scanned_ = std::chrono::steady_clock::now();  // the next scan begins after this one ended
+    scanned_once_ = true;
   }
-  if (!readable_) return false;
+  bool quiet = readable_;
   for (const std::string& b : busy_)
-    if (b.find(token) != std::string::npos) return false;
-  return true;
+    if (quiet && b.find(token) != std::string::npos) quiet = false;
+  if (!quiet) {
+    quiet_since_.erase(token);
+    return false;
+  }
+  // Quiet in this scan and in the one before it (see the header: one listing can miss a
+  // message renamed into env/ while another is removed).
+  auto [it, first] = quiet_since_.try_emplace(token, generation_);
+  return !first && it->second < generation_;
 }
 
-bool SpoolWatch::Settled(const std::string& token) {
-  if (token.empty() || dirs_.empty()) return false;
-  std::lock_guard<std::mutex> lock(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (now - scanned_ >= std::chrono::milliseconds(100)) {
-    busy_.clear();
-    readable_ = true;
-    for (std::size_t i = 0; i < dirs_.size(); ++i) {
-      std::error_code ec;
-      fs::recursive_directory_iterator it(dirs_[i], fs::directory_options::skip_permission_denied, ec);
-      if (ec) {
-        if (i == 0) readable_ = false;
-        continue;
-      }
-      for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) break;
-        std::error_code fe;
-        if (!it->is_regular_file(fe)) continue;
-        if (auto s = Slurp(it->path())) busy_.push_back(std::move(*s));
-      }
+QueueWatch::QueueWatch(std::string queue_dir, std::chrono::milliseconds interval)
+    : cache_([dir = std::move(queue_dir)](std::vector<std::string>* busy) {
+               return Scan(dir, static_cast<int64_t>(std::time(nullptr)), busy);
+             },
+             interval) {}
+
+SpoolWatch::SpoolWatch(std::vector<std::string> dirs, std::chrono::milliseconds interval)
+    : cache_([d = std::move(dirs)](std::vector<std::string>* busy) { return Scan(d, busy); }, interval) {}
+
+bool SpoolWatch::Scan(const std::vector<std::string>& dirs, std::vector<std::string>* busy) {
+  busy->clear();
+  if (dirs.empty()) return false;
+  bool readable = true;
+  for (std::size_t i = 0; i < dirs.size(); ++i) {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dirs[i], fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+      if (i == 0) readable = false;
+      continue;
     }
-    scanned_ = std::chrono::steady_clock::now();
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      std::error_code fe;
+      if (!it->is_regular_file(fe)) continue;
+      if (auto s = Slurp(it->path())) busy->push_back(std::move(*s));
+    }
   }
-  if (!readable_) return false;
-  for (const std::string& b : busy_)
-    if (b.find(token) != std::string::npos) return false;
-  return true;
+  return readable;
 }
 
 }  // namespace mta::targets

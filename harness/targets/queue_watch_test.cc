@@ -45,15 +45,73 @@ class QueueWatchTest : public ::testing::Test {
   fs::path dir_;
 };
 
+using std::chrono::milliseconds;
+
+// Settled as the engine sees it after two scans (interval 0: every call scans).
+template <class Watch>
+bool SettledTwice(Watch& w, const std::string& token) {
+  w.Settled(token);
+  return w.Settled(token);
+}
+
+TEST(ScanCache, QuietInTwoScansInARow) {
+  // Scans in order: quiet, busy, quiet, quiet (a listing that missed a message counts
+  // once, then the next scan sees it).
+  std::vector<std::vector<std::string>> scans = {{}, {"x tok1 x"}, {}, {}};
+  std::size_t n = 0;
+  ScanCache c(
+      [&](std::vector<std::string>* busy) {
+        *busy = scans.at(n++);
+        return true;
+      },
+      milliseconds(0));
+  EXPECT_FALSE(c.Settled("tok1"));  // quiet once
+  EXPECT_FALSE(c.Settled("tok1"));  // busy
+  EXPECT_FALSE(c.Settled("tok1"));  // quiet once again
+  EXPECT_TRUE(c.Settled("tok1"));   // quiet twice in a row
+  EXPECT_EQ(n, 4u);
+}
+
+TEST(ScanCache, OneScanServesEveryCallerWithinTheInterval) {
+  int scans = 0;
+  ScanCache c(
+      [&](std::vector<std::string>* busy) {
+        ++scans;
+        busy->clear();
+        return true;
+      },
+      milliseconds(60'000));
+  EXPECT_FALSE(c.Settled("a"));
+  EXPECT_FALSE(c.Settled("b"));
+  EXPECT_FALSE(c.Settled("a"));  // the same scan: not a second one
+  EXPECT_EQ(scans, 1);
+  EXPECT_FALSE(c.Settled(""));
+}
+
+TEST(ScanCache, UnreadableForgetsQuietScans) {
+  std::vector<bool> readable = {true, false, true, true};
+  std::size_t n = 0;
+  ScanCache c(
+      [&](std::vector<std::string>* busy) {
+        busy->clear();
+        return static_cast<bool>(readable.at(n++));
+      },
+      milliseconds(0));
+  EXPECT_FALSE(c.Settled("t"));
+  EXPECT_FALSE(c.Settled("t"));
+  EXPECT_FALSE(c.Settled("t"));
+  EXPECT_TRUE(c.Settled("t"));
+}
+
 TEST_F(QueueWatchTest, EmptyQueueIsSettled) {
-  QueueWatch w(dir_.string());
-  EXPECT_TRUE(w.Settled("tok1"));
+  QueueWatch w(dir_.string(), milliseconds(0));
+  EXPECT_TRUE(SettledTwice(w, "tok1"));
   EXPECT_FALSE(w.Settled(""));
 }
 
 TEST_F(QueueWatchTest, UnreadableQueueIsNeverSettled) {
-  QueueWatch w((dir_ / "missing").string());
-  EXPECT_FALSE(w.Settled("tok1"));
+  QueueWatch w((dir_ / "missing").string(), milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok1"));
 }
 
 TEST_F(QueueWatchTest, DuePendingRecipientKeepsItsTokenBusy) {
@@ -61,16 +119,23 @@ TEST_F(QueueWatchTest, DuePendingRecipientKeepsItsTokenBusy) {
   std::vector<std::string> busy;
   ASSERT_TRUE(QueueWatch::Scan(dir_.string(), 1000, &busy));
   ASSERT_EQ(busy.size(), 1u);
-  QueueWatch w(dir_.string());
-  EXPECT_FALSE(w.Settled("tok1"));  // in the message
-  EXPECT_TRUE(w.Settled("tok2"));   // another execution's token
+  QueueWatch w(dir_.string(), milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok1"));  // in the message
+  EXPECT_TRUE(SettledTwice(w, "tok2"));   // another execution's token
 }
 
 TEST_F(QueueWatchTest, TokenInTheEnvelopeCounts) {
   queue::Recipient r = Rcpt(queue::RcptState::kPending);
   r.address = "r-tok9@sink.test";
   Queue("1", r, "no token here\r\n");
-  EXPECT_FALSE(QueueWatch(dir_.string()).Settled("tok9"));
+  QueueWatch w(dir_.string(), milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok9"));
+}
+
+TEST_F(QueueWatchTest, TokenPastTheFirstReadIsFound) {
+  Queue("big", Rcpt(queue::RcptState::kPending), std::string(300'000, 'x') + " tok8\r\n");
+  QueueWatch w(dir_.string(), milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok8"));
 }
 
 TEST_F(QueueWatchTest, FarRetryIsQuietNearRetryIsBusy) {
@@ -96,17 +161,18 @@ TEST_F(QueueWatchTest, OwedNotificationIsBusyFinalStateIsNot) {
 
 TEST_F(QueueWatchTest, FilesBeingWrittenAreBusy) {
   Put("tmp/2.mess", "Subject: tok3\r\n");
-  QueueWatch w(dir_.string());
-  EXPECT_FALSE(w.Settled("tok3"));
+  QueueWatch w(dir_.string(), milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok3"));
 }
 
 TEST_F(QueueWatchTest, SpoolWatchCountsEveryFileBelowItsDirectories) {
   fs::create_directories(dir_ / "deferred/A");
   Put("deferred/A/5F2", "rcpt r-tok5@sink.test");
-  SpoolWatch w({(dir_ / "deferred").string(), (dir_ / "absent").string()});
-  EXPECT_FALSE(w.Settled("tok5"));
-  EXPECT_TRUE(w.Settled("tok6"));
-  EXPECT_FALSE(SpoolWatch({(dir_ / "absent").string()}).Settled("tok6"));  // unreadable
+  SpoolWatch w({(dir_ / "deferred").string(), (dir_ / "absent").string()}, milliseconds(0));
+  EXPECT_FALSE(SettledTwice(w, "tok5"));
+  EXPECT_TRUE(SettledTwice(w, "tok6"));
+  SpoolWatch absent({(dir_ / "absent").string()}, milliseconds(0));
+  EXPECT_FALSE(SettledTwice(absent, "tok6"));  // unreadable
 }
 
 }  // namespace
