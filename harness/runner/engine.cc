@@ -219,7 +219,9 @@ class Interp {
       // token (refmta: no queued message with it that is due) has produced every effect it
       // will, so what the observers show now is final. Not trusted in the first second,
       // while a message the script did not wait for may still be on its way in.
-      const bool settled = opt_.settled && now - end >= kSettleMinMs && opt_.settled(token);
+      // Nor for a window longer than what the answer covers (kSettledHorizonMs).
+      const bool settled = opt_.settled && longest <= kSettledHorizonMs && now - end >= kSettleMinMs &&
+                           opt_.settled(token);
       if (settled) next_mailbox_read = 0;
       if (want_sink) {
         // Only what arrived since the last poll: many executions wait at once.

@@ -39,9 +39,14 @@ struct EngineOptions {
   // (the runner lets the next case start then: waiting takes no job slot).
   std::function<void()> on_script_end;
   // True when the target will do nothing more for messages holding the token (nothing of
-  // it queued and due): the wait for effects ends early. Unset: every window runs out.
+  // it queued and due within kSettledHorizonMs): the wait for effects ends early. Unset:
+  // every window runs out. Not asked for a case whose longest window is longer than the
+  // horizon (a retry half an hour later is what such a case waits for).
   std::function<bool(const std::string& token)> settled;
 };
+
+// How far ahead a target's settled answer looks (QueueWatch::kHorizonSeconds).
+inline constexpr int kSettledHorizonMs = 120'000;
 
 // A fresh execution token: "t" + 6 lowercase alphanumerics, unique within the process.
 std::string NewToken();

@@ -58,7 +58,7 @@ class ScanCache {
 class QueueWatch {
  public:
   // A pending recipient due within this many seconds keeps its message busy.
-  static constexpr int64_t kHorizonSeconds = 120;  // > the longest window (60 s)
+  static constexpr int64_t kHorizonSeconds = 120;  // runner/engine.h kSettledHorizonMs
 
   explicit QueueWatch(std::string queue_dir,
                       std::chrono::milliseconds interval = ScanCache::kDefaultInterval);

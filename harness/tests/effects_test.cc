@@ -4,7 +4,9 @@
 // an observer, and the evidence in the transcript.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "harness/judge/judge.h"
@@ -53,12 +55,15 @@ void Relay(int port, const std::string& from, const std::string& to, const std::
   c.Reply();
 }
 
-// A fake target that accepts one message and relays it to the sink 300 ms later; with
+// A fake target that accepts one message and relays it to the sink `delay_ms` later; with
 // bounce=true it sends a delivery report to the sender instead.
 class RelayingTarget {
  public:
-  RelayingTarget(int sink_port, bool bounce)
-      : server_([this](const std::string& line) { return Handle(line); }), sink_port_(sink_port), bounce_(bounce) {}
+  RelayingTarget(int sink_port, bool bounce, int delay_ms = 300)
+      : server_([this](const std::string& line) { return Handle(line); }),
+        sink_port_(sink_port),
+        bounce_(bounce),
+        delay_ms_(delay_ms) {}
   ~RelayingTarget() {
     for (auto& t : relays_) t.join();
   }
@@ -72,8 +77,9 @@ class RelayingTarget {
       std::string data = server_.data(), from = from_, to = to_;
       int port = sink_port_;
       bool bounce = bounce_;
+      int delay_ms = delay_ms_;
       relays_.emplace_back([=]() {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
         if (!bounce) {
           Relay(port, from, to, "Received: from harness\r\n" + data);
           return;
@@ -96,6 +102,7 @@ class RelayingTarget {
   FakeSmtpServer server_;
   int sink_port_;
   bool bounce_;
+  int delay_ms_;
   std::string from_, to_;
   std::vector<std::thread> relays_;
 };
@@ -110,14 +117,48 @@ struct EffectEngine : ::testing::Test {
   sink::CaptureSink sink{{{"127.0.0.20", 0, sink::Behaviour{}}}};
   void SetUp() override { sink.Start(); }
   int sink_port() { return sink.listeners()[0].port; }
-  ScriptRun Run(const script::Case& c, int target_port, const std::string& token = "") {
+  ScriptRun Run(const script::Case& c, int target_port, const std::string& token = "",
+                std::function<bool(const std::string&)> settled = nullptr) {
     EngineOptions o;
     o.sink = &sink;
     o.token = token;
     o.poll_ms = 20;
+    o.settled = std::move(settled);
     return RunScript(c, {"127.0.0.1", target_port}, script::DefaultVariables(), o);
   }
 };
+
+TEST_F(EffectEngine, SettledTargetEndsTheWaitAfterTheFirstSecond) {
+  FakeSmtpServer quiet(FakeSmtpServer::Default);  // accepts, never relays
+  auto c = MakeCase(SendMessage("Subject: x"), Rules({{"sink", {{"within", 8000}}}}));
+  std::atomic<int> asked{0};
+  std::string asked_for;
+  auto t0 = std::chrono::steady_clock::now();
+  ScriptRun r = Run(c, quiet.port(), "tabcd0s01", [&](const std::string& token) {
+    if (asked++ == 0) asked_for = token;
+    return true;
+  });
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(6000));  // not the 8 s window
+  EXPECT_GE(asked.load(), 1);
+  EXPECT_EQ(asked_for, "tabcd0s01");
+  EXPECT_EQ(judge::Observe(c, r.facts), "not-seen");
+  EXPECT_NE(r.transcript.find("the target holds nothing more for token tabcd0s01"), std::string::npos);
+}
+
+TEST_F(EffectEngine, SettledIsNotAskedBeyondItsHorizon) {
+  // A window longer than the horizon waits for something a settled target has not yet
+  // scheduled (a retry half an hour later): a settled answer must not end it. The relay
+  // comes 1.5 s after the script, when the answer would be trusted.
+  RelayingTarget target(sink_port(), false, 1500);
+  auto c = MakeCase(SendMessage("Subject: late {token}"), Rules({{"sink", {{"within", kSettledHorizonMs + 1000}}}}));
+  std::atomic<int> asked{0};
+  ScriptRun r = Run(c, target.port(), "tabcd0s02", [&](const std::string&) {
+    ++asked;
+    return true;
+  });
+  EXPECT_EQ(asked.load(), 0);
+  EXPECT_EQ(judge::Observe(c, r.facts), "seen") << r.transcript;
+}
 
 TEST(EffectSchema, ConditionsAreChecked) {
   auto bad = [](json when, json needs = json::array({"sink", "mailbox"})) {
