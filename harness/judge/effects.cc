@@ -120,6 +120,16 @@ bool QuitHolds(const std::string& want, const sink::Captured& m, int64_t until) 
   return false;
 }
 
+// "eod_reply": whether the client was still connected when a late reply to the final dot
+// was written (RFC 5321 4.5.3.2.6), known once that reply was due (by `until`).
+bool EodReplyHolds(const std::string& want, const sink::Captured& m, int64_t until) {
+  const sink::SessionEnd e = m.End();
+  if (!e.eod_reply_done || e.eod_reply_unix_ms > until) return false;
+  if (want == "waited") return !e.closed_before_eod_reply;
+  if (want == "closed-early") return e.closed_before_eod_reply;
+  return false;
+}
+
 bool BounceHolds(const json& spec, const SinkMessage& s, const Facts& f) {
   if (!s.bounce) return false;
   const dsn::BounceAnalysis* a = s.analysis ? &*s.analysis : nullptr;
@@ -202,6 +212,8 @@ int EffectMatches(const std::string& kind, const json& spec, const Facts& f, int
     if (s.msg.received_unix_ms > until) continue;
     if (!CapturedHolds(spec, s.msg, f)) continue;
     if (spec.contains("quit") && !QuitHolds(spec["quit"].get<std::string>(), s.msg, until)) continue;
+    if (spec.contains("eod_reply") && !EodReplyHolds(spec["eod_reply"].get<std::string>(), s.msg, until))
+      continue;
     if (kind == "bounce") {
       if (!BounceHolds(spec, s, f)) continue;
     } else {

@@ -9,6 +9,8 @@
 // by script end + "within" ms; the engine waits for that (see runner/engine.cc). A "quit"
 // condition (RFC 5321 4.1.1.10: waited / closed-early / no-quit) also needs the message's
 // connection to have ended by then: the sink shares that end with every copy of the record.
+// An "eod_reply" condition (waited / closed-early) needs a late reply to the final dot to
+// have been due by then (RFC 5321 4.5.3.2.6).
 //
 //   Facts f; f.sink.push_back(MakeSinkMessage(captured, {"s-t1@sink.test"}));
 //   EffectHolds("bounce", {{"format", "rfc3464"}}, f)

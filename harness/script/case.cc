@@ -120,7 +120,7 @@ void ValidateEffect(const std::string& kind, const json& spec, const std::string
   static const std::set<std::string> common = {"within", "count"};
   static const std::set<std::string> sink_keys = {
       "kind", "regex", "raw_regex", "header_regex", "mail_from", "rcpt", "params", "rcpt_params",
-      "helo_verb", "helo", "listener", "anomaly", "complete", "quit"};
+      "helo_verb", "helo", "listener", "anomaly", "complete", "quit", "eod_reply"};
   static const std::set<std::string> bounce_keys = {
       "format", "violations", "violation", "field", "value_regex", "header_regex", "regex",
       "raw_regex", "mail_from", "rcpt", "listener", "complete"};
@@ -141,8 +141,8 @@ void ValidateEffect(const std::string& kind, const json& spec, const std::string
     const std::string w = where + "." + k;
     if (!common.count(k) && !keys.count(k)) throw CaseError(w + ": unknown " + kind + " condition key");
     if (k == "within") {
-      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 600000)
-        throw CaseError(w + ": must be 0..600000 (ms)");
+      if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > kMaxWithinMs)
+        throw CaseError(w + ": must be 0.." + std::to_string(kMaxWithinMs) + " (ms)");
     } else if (k == "count") {
       if (!v.is_string()) throw CaseError(w + ": must be a string (\"0\", \">=1\", \"<=2\")");
       try {
@@ -160,6 +160,9 @@ void ValidateEffect(const std::string& kind, const json& spec, const std::string
       // RFC 5321 4.1.1.10: how the connection ended after the transaction.
       if (v != "waited" && v != "closed-early" && v != "no-quit")
         throw CaseError(w + ": must be waited, closed-early or no-quit");
+    } else if (k == "eod_reply") {
+      // RFC 5321 4.5.3.2.6: did the client wait for the reply to the final dot?
+      if (v != "waited" && v != "closed-early") throw CaseError(w + ": must be waited or closed-early");
     } else if (k == "helo_verb") {
       if (v != "EHLO" && v != "HELO" && v != "") throw CaseError(w + ": must be EHLO, HELO or \"\"");
     } else if (k == "format") {
@@ -426,6 +429,13 @@ Case ParseCase(const json& j, const std::string& file) {
         Bad(file, f + ".when", "uses a " + fac + " condition: add \"" + fac + "\" to needs");
     rule.when = r["when"];
     c.rules.push_back(std::move(rule));
+  }
+  // A wait longer than a few minutes (retry schedules, client timeouts) runs only when
+  // asked for: such a case says so with the "slow" tag.
+  for (const EffectRef& e : EffectConditions(c)) {
+    auto w = e.spec.find("within");
+    if (w != e.spec.end() && w->is_number_integer() && w->get<long long>() > kMaxQuickWithinMs && !c.HasTag("slow"))
+      Bad(file, "observations", "a window over " + std::to_string(kMaxQuickWithinMs) + " ms needs the \"slow\" tag");
   }
   return c;
 }

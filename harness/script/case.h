@@ -115,7 +115,8 @@ void ValidateCondition(const nlohmann::json& c, const std::vector<std::string>& 
 //   {"sink": {"kind": "any"|"relay"|"bounce", "within": MS, "count": ">=1", "regex": R,
 //             "raw_regex": R, "header_regex": R, "mail_from": R, "rcpt": R, "params": R,
 //             "helo_verb": "EHLO"|"HELO"|"", "helo": R, "listener": R, "anomaly": NAME,
-//             "complete": true}}
+//             "complete": true, "quit": "waited"|"closed-early"|"no-quit",
+//             "eod_reply": "waited"|"closed-early"}}
 //   {"bounce": {"within": MS, "count": ..., "format": "rfc3464"|"qsbmf"|"other-report"|
 //               "vendor-text"|"not-a-bounce"|"other", "violations": "none"|"some"|"errors",
 //               "violation": ID, "field": "Action", "value_regex": R, "header_regex": R,
@@ -123,6 +124,10 @@ void ValidateCondition(const nlohmann::json& c, const std::vector<std::string>& 
 //               "complete": true}}
 //   {"mailbox": {"user": "{user}", "within": MS, "count": ..., "regex": R, "header_regex": R}}
 inline constexpr int kDefaultWithinMs = 20000;
+// Longest "within" (an hour: a retry schedule's first retry, RFC 5321 4.5.4.1), and the
+// longest a case without the "slow" tag may use.
+inline constexpr int kMaxWithinMs = 3'600'000;
+inline constexpr int kMaxQuickWithinMs = 120'000;
 
 // "count" of an effect condition: "N" (exactly), ">=N", "<=N", ">N", "<N".
 struct CountSpec {

@@ -154,13 +154,15 @@ struct CaptureSink::Impl {
   bool Run(int fd, const std::vector<Output>& outs, Session& s) {
     for (const Output& o : outs) {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.delay_ms);
-      // RFC 5321 4.1.1.10: a client SHOULD wait for the reply to QUIT; while that reply is
-      // held back, watch for the client going away first.
+      // RFC 5321 4.1.1.10: a client SHOULD wait for the reply to QUIT (4.5.3.2.6: and for
+      // the reply to the final dot); while such a reply is held back, watch for the client
+      // going away first.
+      const bool watch = o.quit_reply || o.eod_reply;
       bool closed_first = false;
       while (!stop && std::chrono::steady_clock::now() < until) {
         auto step = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20),
                                                                   until - std::chrono::steady_clock::now());
-        if (o.quit_reply && !closed_first) {
+        if (watch && !closed_first) {
           int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(step).count());
           closed_first = PeerClosed(fd, std::max(ms, 1));
           if (closed_first) break;  // nobody waits for the rest of the delay
@@ -169,10 +171,11 @@ struct CaptureSink::Impl {
         std::this_thread::sleep_for(step);
       }
       if (stop) return false;
-      if (o.quit_reply && !closed_first) closed_first = PeerClosed(fd, 0);
+      if (watch && !closed_first) closed_first = PeerClosed(fd, 0);
       // The 221 goes out even to a client that left (it may have shut down only its side).
       bool written = o.bytes.empty() || SendAll(fd, o.bytes);
       if (o.quit_reply) s.QuitReplyDone(written && !o.bytes.empty(), closed_first);
+      if (o.eod_reply) s.EodReplyDone(closed_first || !written);
       if (!written) return false;
       if (o.close) return false;
     }

@@ -94,6 +94,10 @@ nlohmann::json CapturedToJson(const Captured& c) {
   j["quit"] = e.quit ? "sent" : "none";
   j["quit_reply_sent"] = e.quit_reply_sent;
   j["closed_before_quit_reply"] = e.closed_before_quit_reply;
+  if (e.eod_reply_done) {
+    j["closed_before_eod_reply"] = e.closed_before_eod_reply;
+    j["eod_reply_unix_ms"] = e.eod_reply_unix_ms;
+  }
   j["session_closed"] = e.closed;
   j["session_closed_unix_ms"] = e.closed_unix_ms;
   return j;

@@ -35,6 +35,11 @@ struct SessionEnd {
   bool quit_reply_sent = false;           // the sink's reply to QUIT (221) was written
   bool closed_before_quit_reply = false;  // the client closed (or shut down its sending
                                           // side) after QUIT, before that reply was written
+  // RFC 5321 4.5.3.2.6: the last reply to a final dot that came late (a listener with an
+  // "eod" delay): written while the client was still there, or after it had closed.
+  bool eod_reply_done = false;            // that reply was due and its outcome is known
+  bool closed_before_eod_reply = false;   // the client closed before it was written
+  int64_t eod_reply_unix_ms = 0;
   bool closed = false;                    // the connection is over; the fields are final
   int64_t closed_unix_ms = 0;
 };

@@ -209,6 +209,15 @@ void Session::QuitReplyDone(bool written, bool client_closed_first) {
   });
 }
 
+void Session::EodReplyDone(bool client_closed_first) {
+  const int64_t now = now_();
+  end_->Update([&](SessionEnd& e) {
+    e.eod_reply_done = true;
+    e.closed_before_eod_reply = client_closed_first;
+    e.eod_reply_unix_ms = now;
+  });
+}
+
 void Session::Ended() {
   if (!closed_) Eof();
   const int64_t now = now_();
@@ -249,7 +258,9 @@ void Session::EndData(std::vector<Output>& out) {
                  nullptr);
   tx_.eod_code = r.silent ? 0 : r.code;
   Finish(true);
+  const std::size_t before = out.size();
   Send(out, "", r.code, r.text, &r);
+  if (out.size() > before && out.back().delay_ms > 0) out.back().eod_reply = true;
 }
 
 void Session::EndBdatChunk(std::vector<Output>& out) {

@@ -37,6 +37,7 @@ struct Output {
   int delay_ms = 0;
   bool close = false;
   bool quit_reply = false;  // the reply to QUIT: the driver reports with QuitReplyDone
+  bool eod_reply = false;   // a delayed reply to the final dot: reported with EodReplyDone
 };
 
 class Session {
@@ -53,6 +54,9 @@ class Session {
   // The reply to QUIT (an Output with quit_reply): written or not, and whether the client
   // had closed its side first (RFC 5321 4.1.1.10: it SHOULD wait for the reply).
   void QuitReplyDone(bool written, bool client_closed_first);
+  // The same for a delayed reply to the final dot (RFC 5321 4.5.3.2.6: the client SHOULD
+  // wait 10 minutes for it).
+  void EodReplyDone(bool client_closed_first);
   // The connection is over (socket closed): Eof() if needed, then the SessionEnd that every
   // transaction of this connection shares becomes final (closed, closed_unix_ms).
   void Ended();

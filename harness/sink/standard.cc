@@ -74,6 +74,19 @@ std::vector<CaptureSink::Listener> MxListeners(int port, bool with_ipv6) {
   nohelo.replies["helo"] = Reply{550, "5.7.1 HELO refused", 0, false, false};
   out.push_back({"127.0.0.27", port, nohelo});
 
+  // RFC 5321 4.5.3.2 (disputed point I2): a client SHOULD wait at least 5 minutes for the
+  // greeting and 10 for the reply to the final dot; these answer just inside those minima.
+  Behaviour slow220 = accepting("mxslow220.sink.test");
+  slow220.delays["greeting"] = kSlowGreetingMs;
+  out.push_back({"127.0.0.32", port, slow220});
+  Behaviour slowdot = accepting("mxslowdot.sink.test");
+  slowdot.delays["eod"] = kSlowEodReplyMs;
+  out.push_back({"127.0.0.33", port, slowdot});
+  // RFC 5321 3.8: a connection lost after the final dot is as if 451 had been received.
+  Behaviour drop = accepting("mxdrop.sink.test");
+  drop.close_after_dot = true;
+  out.push_back({"127.0.0.34", port, drop});
+
   out.push_back({"127.0.0.29", port, accepting("trap.sink.test")});
   if (with_ipv6) out.push_back({"::1", port, accepting("mx6.sink.test")});
   return out;

@@ -16,6 +16,9 @@
 //   127.0.0.25  mx421.sink.test   greets "421 4.3.2" and closes (RFC 5321 3.8)
 //   127.0.0.26  mx554.sink.test   greets "554 5.3.2" and answers 503 until QUIT (3.1)
 //   127.0.0.27  mxhelo.sink.test  greets 220, answers 550 to EHLO and to HELO
+//   127.0.0.32  mxslow220.sink.test  greets 220 after 290 s (I2: the client SHOULD wait 5 min)
+//   127.0.0.33  mxslowdot.sink.test  answers the final dot after 570 s (I2: 10 min)
+//   127.0.0.34  mxdrop.sink.test     closes after the final dot without a reply (RFC 5321 3.8)
 //   127.0.0.29  trap.sink.test    accepts, but any transaction there is a violation
 //   ::1         mx6.sink.test     accepts (AAAA only)
 //   127.0.0.28  (nothing listens: connection refused)
@@ -36,6 +39,10 @@ namespace mta::sink {
 inline constexpr int kStandardPort = 2526;
 // How late sink7.test answers QUIT (RFC 5321 4.1.1.10: does the client wait for the 221?).
 inline constexpr int kQuitDelayMs = 3000;
+// How late mxslow220.sink.test greets and mxslowdot.sink.test answers the final dot: just
+// inside RFC 5321 4.5.3.2's minimum client timeouts (5 and 10 minutes).
+inline constexpr int kSlowGreetingMs = 290'000;
+inline constexpr int kSlowEodReplyMs = 570'000;
 
 struct SinkEndpoint {
   std::string ip;

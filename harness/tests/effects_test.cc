@@ -150,7 +150,9 @@ TEST_F(EffectEngine, SettledIsNotAskedBeyondItsHorizon) {
   // scheduled (a retry half an hour later): a settled answer must not end it. The relay
   // comes 1.5 s after the script, when the answer would be trusted.
   RelayingTarget target(sink_port(), false, 1500);
-  auto c = MakeCase(SendMessage("Subject: late {token}"), Rules({{"sink", {{"within", kSettledHorizonMs + 1000}}}}));
+  json j = CaseJson(SendMessage("Subject: late {token}"), Rules({{"sink", {{"within", kSettledHorizonMs + 1000}}}}));
+  j["tags"] = {"slow"};
+  auto c = script::ParseCase(j, "t.json");
   std::atomic<int> asked{0};
   ScriptRun r = Run(c, target.port(), "tabcd0s02", [&](const std::string&) {
     ++asked;
@@ -181,7 +183,7 @@ TEST(EffectSchema, ConditionsAreChecked) {
   EXPECT_NE(bad({{"bounce", {{"value_regex", "x"}}}}).find("needs \"field\""), std::string::npos);
   EXPECT_NE(bad({{"bounce", {{"field", "Colour"}}}}).find("RFC 3464 field"), std::string::npos);
   EXPECT_NE(bad({{"sink", {{"format", "qsbmf"}}}}).find("unknown sink condition key"), std::string::npos);
-  EXPECT_NE(bad({{"sink", {{"within", 700000}}}}).find("0..600000"), std::string::npos);
+  EXPECT_NE(bad({{"sink", {{"within", 3'700'000}}}}).find("0..3600000"), std::string::npos);
   EXPECT_EQ(bad({{"sink", {{"quit", "waited"}, {"rcpt_params", "NOTIFY=SUCCESS"}}}}), "");
   EXPECT_EQ(bad({{"sink", {{"quit", "closed-early"}}}}), "");
   EXPECT_EQ(bad({{"sink", {{"quit", "no-quit"}}}}), "");
@@ -251,15 +253,42 @@ TEST(EffectJudge, RcptParamsSearchEveryRecipient) {
       "sink", {{"rcpt_params", "^(?=.*(^| )NOTIFY=NEVER( |$))(?=.*(^| )ORCPT=rfc822;y@sink\\.test( |$))"}}, f));
 }
 
-TEST(EffectJudge, QuitIsJudgedOnceTheSessionIsOver) {
-  judge::Facts f;
-  f.script_end_unix_ms = 1000;
+// A complete transaction recorded 100 ms after script end (1000), whose connection's end
+// (c.session) the test fills in; f holds a copy that shares it.
+sink::Captured RecordWithSessionEnd(judge::Facts* f) {
+  f->script_end_unix_ms = 1000;
   sink::Captured c;
   c.mail_from = "a@b";
   c.data_complete = true;
   c.received_unix_ms = 1100;
   c.session = std::make_shared<sink::SessionEndCell>();
-  f.sink.push_back(judge::MakeSinkMessage(c, {}));  // a copy: shares the session end
+  f->sink.push_back(judge::MakeSinkMessage(c, {}));
+  return c;
+}
+
+TEST(EffectJudge, EodReplyIsJudgedOnceTheReplyWasDue) {
+  judge::Facts f;
+  sink::Captured c = RecordWithSessionEnd(&f);
+  auto holds = [&](const char* q, int within = 5000) {
+    return judge::EffectHolds("sink", {{"eod_reply", q}, {"within", within}}, f);
+  };
+  EXPECT_FALSE(holds("waited"));  // the late reply is not yet written
+  EXPECT_FALSE(holds("closed-early"));
+  c.session->Update([](sink::SessionEnd& e) {
+    e.eod_reply_done = true;
+    e.eod_reply_unix_ms = 4200;
+  });
+  EXPECT_TRUE(holds("waited"));
+  EXPECT_FALSE(holds("closed-early"));
+  EXPECT_FALSE(holds("waited", 3000));  // written after script end + within
+  c.session->Update([](sink::SessionEnd& e) { e.closed_before_eod_reply = true; });
+  EXPECT_FALSE(holds("waited"));
+  EXPECT_TRUE(holds("closed-early"));
+}
+
+TEST(EffectJudge, QuitIsJudgedOnceTheSessionIsOver) {
+  judge::Facts f;
+  sink::Captured c = RecordWithSessionEnd(&f);  // a copy: shares the session end
   auto holds = [&](const char* q, int within = 5000) {
     return judge::EffectHolds("sink", {{"quit", q}, {"within", within}}, f);
   };
@@ -283,7 +312,11 @@ TEST(EffectJudge, QuitIsJudgedOnceTheSessionIsOver) {
   c.session->Update([](sink::SessionEnd& e) { e.closed_before_quit_reply = true; });
   EXPECT_FALSE(holds("waited"));
   EXPECT_TRUE(holds("closed-early"));
-  c.session->Update([](sink::SessionEnd& e) { e = sink::SessionEnd{false, false, false, true, 1200}; });
+  c.session->Update([](sink::SessionEnd& e) {
+    e = sink::SessionEnd{};
+    e.closed = true;
+    e.closed_unix_ms = 1200;
+  });
   EXPECT_TRUE(holds("no-quit"));
   EXPECT_FALSE(holds("closed-early"));
   // A record without a session end (made by hand) never matches a quit condition.

@@ -122,6 +122,23 @@ TEST(Case, SourceAndDnsFacility) {
   EXPECT_NE(ErrorOf(j).find("unknown facility 'teleport'"), std::string::npos);
 }
 
+TEST(Case, LongWindowsNeedTheSlowTag) {
+  json j = GoodCase();
+  j["needs"] = {"sink"};
+  j["observations"][0]["when"] = {{"sink", {{"within", kMaxQuickWithinMs}, {"eod_reply", "waited"}}}};
+  EXPECT_EQ(ErrorOf(j), "");
+  j["observations"][0]["when"]["sink"]["within"] = kMaxQuickWithinMs + 1;
+  EXPECT_NE(ErrorOf(j).find("observations: a window over 120000 ms needs the \"slow\" tag"), std::string::npos)
+      << ErrorOf(j);
+  j["tags"] = {"slow"};
+  EXPECT_EQ(ErrorOf(j), "");
+  j["observations"][0]["when"]["sink"]["within"] = kMaxWithinMs + 1;
+  EXPECT_NE(ErrorOf(j).find("within: must be 0..3600000 (ms)"), std::string::npos) << ErrorOf(j);
+  j["observations"][0]["when"]["sink"]["within"] = 1000;
+  j["observations"][0]["when"]["sink"]["eod_reply"] = "sometimes";
+  EXPECT_NE(ErrorOf(j).find("eod_reply: must be waited or closed-early"), std::string::npos) << ErrorOf(j);
+}
+
 TEST(Catalogue, LintsTheShippedCatalogue) {
   Catalogue cat = LoadCatalogue(MTA_SOURCE_ROOT "/rfc-cases");
   std::vector<std::string> problems = Lint(cat);

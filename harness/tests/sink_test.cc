@@ -602,6 +602,61 @@ TEST(CaptureSink, ClientThatClosesWithoutQuit) {
   EXPECT_GT(e.closed_unix_ms, 1600000000000);
 }
 
+TEST(CaptureSink, ClientThatWaitsForALateEndOfDataReply) {
+  Behaviour b;
+  b.delays["eod"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  TestClient c;
+  ASSERT_TRUE(c.Connect("127.0.0.31", "127.0.0.30", r.port()));
+  auto start = std::chrono::steady_clock::now();
+  std::string log = Transaction(c, "eodwait@x.test", "r@sink.test", "x\r\n.\r\n");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs - 100));
+  EXPECT_NE(log.find("250 2.0.0 ok: message accepted"), std::string::npos) << log;
+  c.Send("QUIT\r\n");
+  c.Reply();
+  SessionEnd e = WaitSessionEnd(r.sink, "eodwait@x.test");
+  EXPECT_TRUE(e.eod_reply_done);
+  EXPECT_FALSE(e.closed_before_eod_reply);
+  EXPECT_GT(e.eod_reply_unix_ms, 1600000000000);
+}
+
+TEST(CaptureSink, ClientThatLeavesBeforeALateEndOfDataReply) {
+  Behaviour b;
+  b.delays["eod"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  auto start = std::chrono::steady_clock::now();
+  {
+    TestClient c;
+    ASSERT_TRUE(c.Connect("127.0.0.31", "127.0.0.30", r.port()));
+    c.Reply();
+    for (const char* cmd : {"EHLO client.test\r\n", "MAIL FROM:<eodgone@x.test>\r\n", "RCPT TO:<r@sink.test>\r\n",
+                            "DATA\r\n"}) {
+      c.Send(cmd);
+      c.Reply();
+    }
+    c.Send("x\r\n.\r\n");  // and gone at once: a client timeout shorter than the delay
+  }
+  SessionEnd e = WaitSessionEnd(r.sink, "eodgone@x.test");
+  EXPECT_TRUE(e.eod_reply_done);
+  EXPECT_TRUE(e.closed_before_eod_reply);
+  EXPECT_FALSE(e.quit);
+  // The sink stops waiting once the client is gone.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs));
+}
+
+TEST(SinkStandard, MxListenersForClientTimeouts) {
+  // RFC 5321 4.5.3.2: just inside the minimum client timeouts (disputed point I2).
+  std::map<std::string, Behaviour> by_ip;
+  for (const CaptureSink::Listener& l : MxListeners(0, false)) by_ip[l.ip] = l.behaviour;
+  ASSERT_TRUE(by_ip.count("127.0.0.32") && by_ip.count("127.0.0.33") && by_ip.count("127.0.0.34"));
+  EXPECT_EQ(by_ip["127.0.0.32"].delays.at("greeting"), kSlowGreetingMs);
+  EXPECT_LT(kSlowGreetingMs, 300'000);
+  EXPECT_EQ(by_ip["127.0.0.33"].delays.at("eod"), kSlowEodReplyMs);
+  EXPECT_LT(kSlowEodReplyMs, 600'000);
+  EXPECT_TRUE(by_ip["127.0.0.34"].close_after_dot);
+  EXPECT_FALSE(by_ip["127.0.0.20"].close_after_dot);
+}
+
 TEST(SinkStandard, Sink7AnswersQuitLate) {
   auto l = StandardListeners(0);
   ASSERT_GE(l.size(), 2u);
