@@ -108,6 +108,17 @@ TlsFiles ManagedTarget::tls() const {
   return tls_;
 }
 
+bool ManagedTarget::Settled(const std::string& token) {
+  const std::string dir = run_dir();
+  if (dir.empty()) return false;
+  std::lock_guard<std::mutex> lock(watch_mu_);
+  if (watch_dir_ != dir) {  // a new run: its own queue
+    watch_ = MakeWatch(dir);
+    watch_dir_ = dir;
+  }
+  return watch_ && watch_->Settled(token);
+}
+
 bool ManagedTarget::Wanted() const {
   std::lock_guard<std::mutex> lock(mu_);
   return !stopping_;

@@ -20,11 +20,13 @@
 #ifndef MTA_HARNESS_TARGETS_MANAGED_TARGET_H_
 #define MTA_HARNESS_TARGETS_MANAGED_TARGET_H_
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "harness/runner/target.h"
+#include "harness/targets/queue_watch.h"
 #include "harness/targets/tls_cert.h"
 
 namespace mta::targets {
@@ -63,6 +65,10 @@ class ManagedTarget : public runner::Target {
   const std::string& kind() const { return kind_; }
   // The run's certificate and key (RUN/tls/cert.pem, key.pem) while started, else empty.
   TlsFiles tls() const;
+  // Nothing the target still has to do holds the token, as the watch MakeWatch gives for
+  // the current run directory says (made once per run). False while stopped or without
+  // a watch.
+  bool Settled(const std::string& token) final;
 
  protected:
   // Brings the target up inside run_dir (already created, owner stamped) and waits until
@@ -74,6 +80,8 @@ class ManagedTarget : public runner::Target {
   bool Wanted() const;
   // The name the target greets with, the CN of its certificate.
   virtual std::string tls_hostname() const { return "mx.local.test"; }
+  // The queue watch for a run directory; null: never settled (the windows decide).
+  virtual std::unique_ptr<ScanCache> MakeWatch(const std::string& /*run_dir*/) const { return nullptr; }
 
   const ManagedOptions& options() const { return opts_; }
 
@@ -87,6 +95,9 @@ class ManagedTarget : public runner::Target {
   TlsFiles tls_;
   std::string version_;
   bool stopping_ = false;
+  std::mutex watch_mu_;
+  std::string watch_dir_;  // the run directory watch_ was made for
+  std::unique_ptr<ScanCache> watch_;
 };
 
 // Cleans run directories under base whose owning mtaspec process is gone: ends their

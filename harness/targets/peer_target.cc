@@ -29,31 +29,24 @@ std::optional<std::vector<std::string>> PeerTarget::ReadMailbox(const std::strin
   return ReadMaildir(dir + "/" + kind() + "/mail/" + user);
 }
 
-bool PeerTarget::Settled(const std::string& token) {
-  std::lock_guard<std::mutex> lock(watch_mu_);
-  const std::string dir = run_dir();
-  if (dir.empty()) return false;
-  if (!watch_ || watch_dir_ != dir) {
-    // sandbox.py's layout: RUN/KIND/spool is the queue (Postfix queue_directory, Exim
-    // spool_directory). The first directory always exists once the peer runs. Postfix
-    // writes a bounce (a new queue file) before it removes the message that caused it;
-    // Exim likewise receives the bounce before it deletes the failed message's spool files.
-    const std::string p = dir + "/" + kind();
-    std::vector<std::string> dirs;
-    if (kind() == "postfix") {
-      for (const char* d : {"incoming", "maildrop", "active", "deferred", "hold", "bounce", "defer", "trace"})
-        dirs.push_back(p + "/spool/" + d);
-    } else if (kind() == "exim") {
-      dirs = {p + "/spool/input", p + "/spool/msglog"};
-    }
-    // OpenSMTPD: none. Its spool does not show all pending work: a bounce is made from
-    // memory seconds after the failure that caused it, when no spool file holds the
-    // token any more (seen with 6.8), so its observation windows always run out.
-    if (dirs.empty()) return false;
-    watch_ = std::make_unique<SpoolWatch>(dirs);
-    watch_dir_ = dir;
+std::unique_ptr<ScanCache> PeerTarget::MakeWatch(const std::string& run_dir) const {
+  // sandbox.py's layout: RUN/KIND/spool is the queue (Postfix queue_directory, Exim
+  // spool_directory). The first directory always exists once the peer runs. Postfix
+  // writes a bounce (a new queue file) before it removes the message that caused it;
+  // Exim likewise receives the bounce before it deletes the failed message's spool files.
+  const std::string p = run_dir + "/" + kind();
+  std::vector<std::string> dirs;
+  if (kind() == "postfix") {
+    for (const char* d : {"incoming", "maildrop", "active", "deferred", "hold", "bounce", "defer", "trace"})
+      dirs.push_back(p + "/spool/" + d);
+  } else if (kind() == "exim") {
+    dirs = {p + "/spool/input", p + "/spool/msglog"};
   }
-  return watch_->Settled(token);
+  // OpenSMTPD: none. Its spool does not show all pending work: a bounce is made from
+  // memory seconds after the failure that caused it, when no spool file holds the
+  // token any more (seen with 6.8), so its observation windows always run out.
+  if (dirs.empty()) return nullptr;
+  return std::make_unique<SpoolWatch>(dirs);
 }
 
 std::vector<std::string> PeerTarget::StartCommand(const std::string& peer_dir,

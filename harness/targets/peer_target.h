@@ -32,9 +32,6 @@ class PeerTarget : public ManagedTarget {
 
   bool HasFacility(const std::string& facility) const override;
   std::optional<std::vector<std::string>> ReadMailbox(const std::string& user) override;
-  // No file of the peer's queue (Postfix's queue directories, Exim's input/ and msglog/)
-  // holds the token (SpoolWatch). Always false for OpenSMTPD (see peer_target.cc).
-  bool Settled(const std::string& token) override;
 
   // The peerctl start command line for a run directory (exposed for tests); with
   // --tls-cert/--tls-key when `tls` names both files.
@@ -44,11 +41,9 @@ class PeerTarget : public ManagedTarget {
  protected:
   std::string Launch(const std::string& run_dir) override;
   void Halt(const std::string& run_dir) override;
-
- private:
-  std::mutex watch_mu_;
-  std::string watch_dir_;
-  std::unique_ptr<SpoolWatch> watch_;
+  // No file of the peer's queue (Postfix's queue directories, Exim's input/ and msglog/)
+  // holds the token (SpoolWatch). None for OpenSMTPD (see peer_target.cc).
+  std::unique_ptr<ScanCache> MakeWatch(const std::string& run_dir) const override;
 };
 
 }  // namespace mta::targets

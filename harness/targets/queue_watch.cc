@@ -83,13 +83,13 @@ bool ScanCache::Settled(const std::string& token) {
 }
 
 QueueWatch::QueueWatch(std::string queue_dir, std::chrono::milliseconds interval)
-    : cache_([dir = std::move(queue_dir)](std::vector<std::string>* busy) {
-               return Scan(dir, static_cast<int64_t>(std::time(nullptr)), busy);
-             },
-             interval) {}
+    : ScanCache([dir = std::move(queue_dir)](std::vector<std::string>* busy) {
+                  return Scan(dir, static_cast<int64_t>(std::time(nullptr)), busy);
+                },
+                interval) {}
 
 SpoolWatch::SpoolWatch(std::vector<std::string> dirs, std::chrono::milliseconds interval)
-    : cache_([d = std::move(dirs)](std::vector<std::string>* busy) { return Scan(d, busy); }, interval) {}
+    : ScanCache([d = std::move(dirs)](std::vector<std::string>* busy) { return Scan(d, busy); }, interval) {}
 
 bool SpoolWatch::Scan(const std::vector<std::string>& dirs, std::vector<std::string>* busy) {
   busy->clear();

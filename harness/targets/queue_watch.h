@@ -33,6 +33,7 @@ namespace mta::targets {
 
 class ScanCache {
  public:
+  virtual ~ScanCache() = default;
   // Fills the texts of the busy entries; false when the queue cannot be read.
   using ScanFn = std::function<bool(std::vector<std::string>* busy)>;
   static constexpr std::chrono::milliseconds kDefaultInterval{100};
@@ -55,21 +56,17 @@ class ScanCache {
   std::unordered_map<std::string, uint64_t> quiet_since_;
 };
 
-class QueueWatch {
+class QueueWatch : public ScanCache {
  public:
   // A pending recipient due within this many seconds keeps its message busy.
   static constexpr int64_t kHorizonSeconds = 120;  // runner/engine.h kSettledHorizonMs
 
   explicit QueueWatch(std::string queue_dir,
                       std::chrono::milliseconds interval = ScanCache::kDefaultInterval);
-  bool Settled(const std::string& token) { return cache_.Settled(token); }
 
   // One scan (exposed for tests): the texts (envelope + message) of the busy entries, or
   // false when the queue could not be read. `now_unix` decides what is due.
   static bool Scan(const std::string& queue_dir, int64_t now_unix, std::vector<std::string>* busy);
-
- private:
-  ScanCache cache_;
 };
 
 // The same question for a daemon whose queue format is not read here (the sandboxed
@@ -79,16 +76,12 @@ class QueueWatch {
 // first directory cannot be read.
 //
 //   SpoolWatch w({run + "/spool/incoming", run + "/spool/active", ...});
-class SpoolWatch {
+class SpoolWatch : public ScanCache {
  public:
   explicit SpoolWatch(std::vector<std::string> dirs,
                       std::chrono::milliseconds interval = ScanCache::kDefaultInterval);
-  bool Settled(const std::string& token) { return cache_.Settled(token); }
 
   static bool Scan(const std::vector<std::string>& dirs, std::vector<std::string>* busy);
-
- private:
-  ScanCache cache_;
 };
 
 }  // namespace mta::targets

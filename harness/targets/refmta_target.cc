@@ -34,15 +34,8 @@ std::optional<std::vector<std::string>> RefmtaTarget::ReadMailbox(const std::str
   return ReadMaildir(dir + "/home/mail/" + lower);
 }
 
-bool RefmtaTarget::Settled(const std::string& token) {
-  std::lock_guard<std::mutex> lock(watch_mu_);
-  const std::string dir = run_dir();
-  if (dir.empty()) return false;
-  if (!watch_ || watch_dir_ != dir) {
-    watch_ = std::make_unique<QueueWatch>(dir + "/home/queue");
-    watch_dir_ = dir;
-  }
-  return watch_->Settled(token);
+std::unique_ptr<ScanCache> RefmtaTarget::MakeWatch(const std::string& run_dir) const {
+  return std::make_unique<QueueWatch>(run_dir + "/home/queue");
 }
 
 std::string RefmtaTarget::Launch(const std::string& run_dir) {

@@ -37,8 +37,6 @@ class RefmtaTarget : public ManagedTarget {
 
   bool HasFacility(const std::string& facility) const override;
   std::optional<std::vector<std::string>> ReadMailbox(const std::string& user) override;
-  // Nothing due in refmta's queue holds the token (QueueWatch on HOME/queue).
-  bool Settled(const std::string& token) override;
   const std::string& profile() const { return profile_; }
 
  protected:
@@ -46,14 +44,13 @@ class RefmtaTarget : public ManagedTarget {
   void Halt(const std::string& run_dir) override;
   // refmta init --domain local.test makes local.test its hostname (mta/server/home.cc).
   std::string tls_hostname() const override { return "local.test"; }
+  // Nothing due in refmta's queue holds the token (QueueWatch on HOME/queue).
+  std::unique_ptr<ScanCache> MakeWatch(const std::string& run_dir) const override;
 
  private:
   std::string profile_;
   std::mutex child_mu_;
   Child child_;
-  std::mutex watch_mu_;
-  std::string watch_dir_;
-  std::unique_ptr<QueueWatch> watch_;
 };
 
 }  // namespace mta::targets

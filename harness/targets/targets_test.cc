@@ -314,6 +314,7 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   RefmtaTarget t("refmta", "strict", ep, o);
   EXPECT_EQ(t.run_dir(), "");
   EXPECT_FALSE(t.ReadMailbox("user").has_value());
+  EXPECT_FALSE(t.Settled("tstl00001"));  // not started: unknown
   t.Start();
   std::string dir = t.run_dir();
   ASSERT_FALSE(dir.empty());
@@ -330,7 +331,7 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   EXPECT_EQ(Converse(c, "MAIL FROM:<a@harness.test>"), "250");
   EXPECT_EQ(Converse(c, "RCPT TO:<user@local.test>"), "250");
   EXPECT_EQ(Converse(c, "DATA"), "354");
-  EXPECT_EQ(Converse(c, "Subject: managed\r\n\r\nbody line\r\n."), "250");
+  EXPECT_EQ(Converse(c, "Subject: managed tstl00001\r\n\r\nbody line\r\n."), "250");
   Converse(c, "QUIT");
   std::optional<std::vector<std::string>> box;
   for (int i = 0; i < 100; ++i) {
@@ -343,6 +344,14 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   EXPECT_NE(box->front().find("body line"), std::string::npos);
   EXPECT_EQ(t.ReadMailbox("postmaster"), std::vector<std::string>{});
   EXPECT_FALSE(t.ReadMailbox("../x").has_value());
+  // Delivered: the queue watch of this run finds nothing left for the token (two quiet
+  // scans, 100 ms apart).
+  bool settled = false;
+  for (int i = 0; i < 100 && !settled; ++i) {
+    settled = t.Settled("tstl00001");
+    if (!settled) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(settled);
 
   // The run's certificate: RUN/tls, key 0600 and ours (refmta serve reads it before it
   // drops privileges).
@@ -358,6 +367,7 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   EXPECT_FALSE(fs::exists(dir));
   EXPECT_EQ(t.run_dir(), "");
   EXPECT_EQ(t.tls().cert, "");
+  EXPECT_FALSE(t.Settled("tstl00001"));
   EXPECT_NE(runner::ProbeTarget(ep, "127.0.0.2", 1000).error, "");
   t.Stop();  // twice is harmless
   RemoveTree(base);

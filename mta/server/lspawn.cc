@@ -20,7 +20,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -43,6 +42,7 @@
 #include "mta/server/context.h"
 #include "mta/server/home.h"
 #include "mta/server/log.h"
+#include "mta/server/signals.h"
 
 namespace mta::server {
 namespace {
@@ -203,15 +203,8 @@ struct Worker {
 }  // namespace
 
 int RunLspawn(ServerContext& ctx, int sock) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGCHLD);
-  sigset_t old;
-  sigprocmask(SIG_BLOCK, &set, &old);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  SignalFd sig({SIGTERM, SIGINT, SIGHUP, SIGCHLD});
+  const int sfd = sig.fd();
   using Key = std::pair<uid_t, gid_t>;
   std::map<Key, Worker> workers;
   std::set<pid_t> alive;  // forked workers not yet reaped
@@ -273,10 +266,9 @@ int RunLspawn(ServerContext& ctx, int sock) {
     int n = poll(p.data(), p.size(), 1000);
     if (n < 0 && errno != EINTR) return 1;
     if (p[0].revents) {
-      signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-        if (si.ssi_signo != SIGCHLD && !stopping) {
-          Log("signal ", si.ssi_signo, ": stopping after ", outstanding(), " delivery(ies)");
+      for (int signo : sig.Drain()) {
+        if (signo != SIGCHLD && !stopping) {
+          Log("signal ", signo, ": stopping after ", outstanding(), " delivery(ies)");
           stopping = true;
           deadline = time(nullptr) + kStopWaitSeconds;
         }
@@ -377,8 +369,7 @@ int RunLspawn(ServerContext& ctx, int sock) {
       }
       if (pid == 0) {
         // The worker keeps only its own socket: not the queue's, nor other workers'.
-        sigprocmask(SIG_SETMASK, &old, nullptr);
-        close(sfd);
+        sig.RestoreMaskInChild();
         close(sock);
         close(sv[0]);
         msg_fd.reset();

@@ -42,7 +42,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +63,7 @@
 #include "mta/server/context.h"
 #include "mta/server/log.h"
 #include "mta/server/sending.h"
+#include "mta/server/signals.h"
 
 namespace mta::server {
 namespace {
@@ -233,14 +233,8 @@ int QueueProc::Run() {
   for (const std::string& id : loaded)
     if (msgs_.count(id)) Settle(id, true);
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGALRM);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  SignalFd sig({SIGTERM, SIGINT, SIGHUP, SIGALRM});
+  const int sfd = sig.fd();
   int64_t stop_deadline = 0;
   Schedule();
   for (;;) {
@@ -259,13 +253,12 @@ int QueueProc::Run() {
       return 1;
     }
     if (p[0].revents) {
-      signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-        if (si.ssi_signo == SIGALRM) {
+      for (int signo : sig.Drain()) {
+        if (signo == SIGALRM) {
           if (!stopping_) Flush();
           continue;
         }
-        if (!stopping_) Log("signal ", si.ssi_signo, ": stopping after ",
+        if (!stopping_) Log("signal ", signo, ": stopping after ",
                             inflight_ + remote_jobs_.size(), " delivery(ies) in flight");
         stopping_ = true;
         stop_deadline = Now() + kStopWaitSeconds;

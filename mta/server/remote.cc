@@ -7,7 +7,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,6 +25,7 @@
 #include "mta/qmtp/deliver.h"
 #include "mta/server/log.h"
 #include "mta/server/process.h"
+#include "mta/server/signals.h"
 
 namespace mta::server {
 namespace {
@@ -390,14 +390,8 @@ int RunRemote(ServerContext& ctx, int queue_fd) {
   }
   DieWithParent();
   signal(SIGPIPE, SIG_IGN);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGCHLD);
-  sigprocmask(SIG_BLOCK, &set, nullptr);
-  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  SignalFd sig({SIGTERM, SIGINT, SIGHUP, SIGCHLD});
+  const int sfd = sig.fd();
   std::map<pid_t, Child> children;
   const size_t max_children =
       static_cast<size_t>(std::max<std::uint64_t>(1, ctx.settings.concurrency_remote));
@@ -434,10 +428,9 @@ int RunRemote(ServerContext& ctx, int queue_fd) {
       return 1;
     }
     if (p[0].revents) {
-      signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-        if (si.ssi_signo == SIGCHLD) continue;
-        if (!stopping) Log("signal ", si.ssi_signo, ": stopping after ", children.size(),
+      for (int signo : sig.Drain()) {
+        if (signo == SIGCHLD) continue;
+        if (!stopping) Log("signal ", signo, ": stopping after ", children.size(),
                            " delivery(ies)");
         stopping = true;
         stop_deadline = static_cast<int64_t>(time(nullptr)) + 10;
@@ -466,8 +459,7 @@ int RunRemote(ServerContext& ctx, int queue_fd) {
         continue;
       }
       if (pid == 0) {
-        sigprocmask(SIG_UNBLOCK, &set, nullptr);
-        close(sfd);
+        sig.UnblockInChild();
         DieWithParent();
         RunChild(queue_fd, job, fd.release(), ctx.settings);
       }
