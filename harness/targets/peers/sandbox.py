@@ -3,7 +3,8 @@
 Each peer runs from Debian's package unpacked by scripts/peers-fetch into a private prefix
 (PEERS_ROOT/<kind>/root) with a configuration generated under a run directory:
 
-  RUN/conf/     generated configuration (main.cf/master.cf, exim4.conf, smtpd.conf, tables)
+  RUN/conf/     generated configuration (main.cf/master.cf, exim4.conf, smtpd.conf, tables),
+                written by configs/ (configs/postfix.py, configs/exim.py, configs/opensmtpd.py)
   RUN/spool/    the MTA's queue
   RUN/log/      the MTA's logs and the daemon's stdout/stderr
   RUN/mail/<user>/{new,cur,tmp}   Maildir per local user of the local domain
@@ -49,7 +50,6 @@ import dataclasses
 import json
 import os
 import pwd
-import shutil
 import shlex
 import signal
 import socket
@@ -59,6 +59,17 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Iterator
+
+# The configuration writers, one module per MTA, live in configs/ next to this file.
+# peerctl, the tests and bench/mta/run put this folder on sys.path and import the top-level
+# module `sandbox`, so configs is the top-level package `configs`; imported as part of a
+# package, sandbox finds it relatively.
+if __package__:
+    from .configs import Site, write_file as _write
+    from .configs import exim as exim_conf, opensmtpd as opensmtpd_conf, postfix as postfix_conf
+else:
+    from configs import Site, write_file as _write
+    from configs import exim as exim_conf, opensmtpd as opensmtpd_conf, postfix as postfix_conf
 
 PEERS_ROOT = Path(os.environ.get("MTASPEC_PEERS_ROOT", "/var/cache/mtaspec/peers"))
 KINDS = ("postfix", "exim", "opensmtpd")
@@ -243,12 +254,6 @@ def _check_traversable(path: Path) -> None:
                             "ancestors are all o+x (e.g. mkdtemp under /tmp, then chmod 755)")
 
 
-def _write(path: Path, text: str, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    os.chmod(path, mode)
-
-
 def _hosts_file(cfg: PeerConfig) -> str:
     ip = cfg.listen[0]
     return (f"127.0.0.1\tlocalhost\n"
@@ -428,6 +433,15 @@ def _der_common_name(der: bytes) -> str:
     return ""
 
 
+def _site(cfg: PeerConfig, run: Path) -> Site:
+    """The facts of this run that the generated configuration files embed (configs/)."""
+    uid, gid = _ids(MAIL_USER)
+    cert, key = tls_paths(run)
+    return Site(run=run, prefix=prefix(cfg.kind), mail_uid=uid, mail_gid=gid,
+                tls_cert=cert, tls_key=key, marker_env=MARKER_ENV,
+                untrusted_client=UNTRUSTED_CLIENT, dns_fixture=DNS_FIXTURE)
+
+
 def _ns_argv(run: Path, binds: list[tuple[Path, str]], argv: list[str]) -> list[str]:
     """argv run inside a private mount namespace with `binds` (source, target) mounted."""
     mounts = [(run / "ns/hosts", "/etc/hosts"), (run / "ns/resolv.conf", "/etc/resolv.conf")]
@@ -505,149 +519,15 @@ def _wait_banner(cfg: PeerConfig, alive, logs: list[Path], timeout: float = 30.0
 
 # --- Postfix --------------------------------------------------------------------------------
 
-POSTFIX_MASTER_CF = """\
-# service type  private unpriv  chroot  wakeup  maxproc command
-{listen} inet  n       -       n       -       -       smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-local     unix  -       n       n       -       -       local
-virtual   unix  -       n       n       -       -       virtual
-lmtp      unix  -       -       n       -       -       lmtp
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-tlsmgr    unix  -       -       n       1000?   1       tlsmgr
-"""
+POSTFIX_MASTER_CF = postfix_conf.MASTER_CF    # master.cf with {listen} (configs/postfix.py)
 
 
 def _postfix_config(cfg: PeerConfig, run: Path) -> None:
-    p = prefix("postfix")
-    conf = run / "conf"
-    uid, gid = _ids(MAIL_USER)
+    """Writes RUN/conf: main.cf, master.cf, vmailbox, transport (configs/postfix.py)."""
+    site = _site(cfg, run)
     _ids("postfix")
-    ip, port = cfg.listen
-    sink_ip, sink_port = cfg.sink
-    main_cf = f"""\
-# Generated by harness/targets/peers/sandbox.py for a sandboxed Postfix.
-compatibility_level = 3.6
-# private prefix and run directory
-daemon_directory = {p}/usr/lib/postfix/sbin
-command_directory = {p}/usr/sbin
-shlib_directory = {p}/usr/lib/postfix
-meta_directory = {conf}
-queue_directory = {run}/spool
-data_directory = {run}/spool/data
-mail_owner = postfix
-setgid_group = postdrop
-import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ XAUTHORITY DISPLAY LANG=C POSTLOG_SERVICE POSTLOG_HOSTNAME LD_LIBRARY_PATH {MARKER_ENV}
-maillog_file = {run}/log/postfix.log
-maillog_file_prefixes = {run}/log
-# identity
-myhostname = {cfg.hostname}
-mydomain = {cfg.domain}
-myorigin = $mydomain
-# listen only on our own loopback address: master.cf binds {ip}:{port} explicitly.
-# inet_interfaces must name addresses configured on an interface, and loopback aliases
-# other than 127.0.0.1 are not, so it stays "all" and proxy_interfaces makes Postfix
-# treat {ip} as its own address (domain literals, loop detection).
-inet_interfaces = all
-proxy_interfaces = {ip}
-inet_protocols = ipv4
-# trusted relay clients (section P): never the test client {UNTRUSTED_CLIENT}
-mynetworks = {" ".join(f"{c}/32" for c in cfg.relay_clients)}
-# the local domain: Maildirs (trailing slash) under {run}/mail, unknown users rejected by
-# Postfix's default smtpd_reject_unlisted_recipient with virtual_mailbox_maps
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-virtual_mailbox_domains = {cfg.domain}
-virtual_mailbox_base = {run}/mail
-virtual_mailbox_maps = texthash:{conf}/vmailbox
-virtual_uid_maps = static:{uid}
-virtual_gid_maps = static:{gid}
-virtual_minimum_uid = {min(uid, 100)}
-{_postfix_routing(cfg, conf)}smtp_bind_address = {ip}
-biff = no
-{_postfix_tls(cfg, run)}"""
-    _write(conf / "main.cf", main_cf)
-    _write(conf / "master.cf", POSTFIX_MASTER_CF.format(listen=f"{ip}:{port}"))
-    _write(conf / "vmailbox",
-           "".join(f"{u}@{cfg.domain}\t{u}/\n" for u in cfg.users))
-    _write(conf / "transport", _postfix_transport(cfg))
-    # meta_directory files `postfix check` looks for
-    shutil.copy(p / "etc/postfix/postfix-files", conf / "postfix-files")
-    for d in ("postfix-files.d", "dynamicmaps.cf.d"):
-        (conf / d).mkdir(exist_ok=True)
-    shutil.copy(p / "usr/share/postfix/dynamicmaps.cf", conf / "dynamicmaps.cf")
-    shutil.copy(p / "usr/share/postfix/makedefs.out", conf / "makedefs.out")
-    for f in conf.iterdir():
-        if f.is_file():
-            os.chmod(f, 0o644)
+    postfix_conf.write(cfg, site)
     os.chmod(run / "spool", 0o755)
-
-
-def _postfix_tls(cfg: PeerConfig, run: Path) -> str:
-    """Server side STARTTLS only; the smtp client (to the sinks) keeps its defaults."""
-    if not cfg.tls_cert:
-        return "# no STARTTLS (no certificate given)\nsmtpd_tls_security_level =\n"
-    cert, key = tls_paths(run)
-    return f"""\
-# STARTTLS offered (RFC 3207), not required; the key is root's, 0600, read by smtpd
-# before it drops privileges
-smtpd_tls_security_level = may
-smtpd_tls_cert_file = {cert}
-smtpd_tls_key_file = {key}
-smtpd_tls_loglevel = 1
-"""
-
-
-def _postfix_routing(cfg: PeerConfig, conf: Path) -> str:
-    if not cfg.dns_suffixes:
-        return f"""\
-# routed domains go to their next hop (transport_maps), everything else to the sink;
-# no DNS (static routes, numeric next hops)
-relayhost = [{cfg.sink[0]}]:{cfg.sink[1]}
-transport_maps = {f"texthash:{conf}/transport" if cfg.routes else ""}
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-lmtp_host_lookup = native
-"""
-    return f"""\
-# routed domains go to their next hop, domains under {", ".join(cfg.dns_suffixes)} by DNS MX
-# lookup through the fixture ({DNS_FIXTURE}, port 25), everything else to the sink
-# (transport_maps: exact domain, then .suffix, then *)
-relayhost =
-transport_maps = texthash:{conf}/transport
-smtp_dns_support_level = enabled
-smtp_host_lookup = dns
-lmtp_host_lookup = dns
-"""
-
-
-def _postfix_transport(cfg: PeerConfig) -> str:
-    text = "".join(f"{d}\tsmtp:[{h}]:{p}\n" for d, (h, p) in cfg.routes)
-    if cfg.dns_suffixes:
-        # the local domain keeps its virtual delivery; ".suffix" matches subdomains
-        text = (f"{cfg.domain.lower()}\tvirtual:\n" + text +
-                "".join(f".{s}\tsmtp:\n{s}\tsmtp:\n" for s in cfg.dns_suffixes) +
-                f"*\tsmtp:[{cfg.sink[0]}]:{cfg.sink[1]}\n")
-    return text
 
 
 def _postfix_start(cfg: PeerConfig, run: Path) -> dict:
@@ -677,173 +557,10 @@ def _postfix_start(cfg: PeerConfig, run: Path) -> dict:
 # --- Exim -----------------------------------------------------------------------------------
 
 def _exim_config(cfg: PeerConfig, run: Path) -> str:
-    uid, gid = _ids(MAIL_USER)
+    """The text of the Exim configuration (configs/exim.py)."""
+    site = _site(cfg, run)
     _ids("Debian-exim")
-    ip, port = cfg.listen
-    sink_ip, sink_port = cfg.sink
-    relay = " : ".join(cfg.relay_clients)
-    users = " : ".join(cfg.users)
-    return f"""\
-# Generated by harness/targets/peers/sandbox.py for a sandboxed Exim.
-exim_path = {tool("exim", "exim4")}
-primary_hostname = {cfg.hostname}
-qualify_domain = {cfg.domain}
-domainlist local_domains = {cfg.domain}
-domainlist relay_to_domains =
-# trusted relay clients (section P): never the test client {UNTRUSTED_CLIENT}
-hostlist relay_from_hosts = {relay}
-local_interfaces = <; {ip}
-daemon_smtp_ports = {port}
-spool_directory = {run}/spool
-log_file_path = {run}/log/exim_%slog
-pid_file_path = {run}/spool/exim.pid
-keep_environment = {MARKER_ENV}
-# no reverse lookups of clients, no ident (as Debian's default configuration)
-host_lookup =
-rfc1413_hosts =
-{_exim_tls(cfg, run)}acl_smtp_rcpt = acl_check_rcpt
-acl_smtp_data = acl_check_data
-never_users = root
-ignore_bounce_errors_after = 2d
-timeout_frozen_after = 7d
-
-begin acl
-
-# As Debian's default acl_check_rcpt (exim4-config, conf.d/acl/30_exim4-config_check_rcpt).
-acl_check_rcpt:
-  accept  hosts = :
-  deny    message = restricted characters in address
-          domains = +local_domains
-          local_parts = ^[.] : ^.*[@%!/|`#&?]
-  deny    message = restricted characters in address
-          domains = !+local_domains
-          local_parts = ^[./|] : ^.*[@%!`#&?] : ^.*/\\\\.\\\\./
-  accept  local_parts = postmaster
-          domains = +local_domains
-  accept  hosts = +relay_from_hosts
-          control = submission/sender_retain
-  require message = relay not permitted
-          domains = +local_domains : +relay_to_domains
-  require verify = recipient
-  accept
-
-acl_check_data:
-  accept
-
-begin routers
-
-{_exim_route_routers(cfg)}{_exim_dns_router(cfg)}# everything else not local goes to the sink: static route, numeric host, no DNS
-to_sink:
-  driver = manualroute
-  domains = ! +local_domains
-  route_list = * {sink_ip}
-  self = send
-  transport = remote_smtp
-  no_more
-
-local_maildir_user:
-  driver = accept
-  domains = +local_domains
-  local_parts = {users}
-  transport = local_maildir
-
-begin transports
-
-{_exim_route_transports(cfg)}{_exim_dns_transport(cfg)}remote_smtp:
-  driver = smtp
-  port = {sink_port}
-  hosts = {sink_ip}
-  hosts_override
-  interface = {ip}
-  helo_data = {cfg.hostname}
-
-local_maildir:
-  driver = appendfile
-  directory = {run}/mail/${{local_part_data}}
-  maildir_format
-  create_directory
-  directory_mode = 0755
-  mode = 0644
-  delivery_date_add
-  envelope_to_add
-  return_path_add
-  user = {uid}
-  group = {gid}
-
-begin retry
-
-*   *   F,2h,15m; G,16h,1h,1.5; F,4d,6h
-
-begin rewrite
-
-begin authenticators
-"""
-
-
-def _exim_tls(cfg: PeerConfig, run: Path) -> str:
-    if not cfg.tls_cert:
-        return "# no STARTTLS (no certificate given)\ntls_advertise_hosts =\n"
-    cert, key = tls_paths(run)
-    return f"""\
-# STARTTLS offered to every client (RFC 3207); GnuTLS in exim4-daemon-light. The key is
-# root:Debian-exim 0640: the receiving process runs as Debian-exim when it loads it.
-tls_advertise_hosts = *
-tls_certificate = {cert}
-tls_privatekey = {key}
-"""
-
-
-def _exim_route_routers(cfg: PeerConfig) -> str:
-    """One manualroute router per routed domain, each with its own transport (the port
-    and host are the transport's, as for the sink)."""
-    return "".join(f"""# routed domain {d} -> {h}:{p}
-route_{i}:
-  driver = manualroute
-  domains = {d}
-  route_list = * {h}
-  self = send
-  transport = route_{i}_smtp
-  no_more
-
-""" for i, (d, (h, p)) in enumerate(cfg.routes))
-
-
-def _exim_dns_router(cfg: PeerConfig) -> str:
-    """Domains under the DNS suffixes: MX lookup (as Debian's dnslookup router)."""
-    if not cfg.dns_suffixes:
-        return ""
-    doms = " : ".join(f"*.{s}" for s in cfg.dns_suffixes)
-    return f"""# domains under {", ".join(cfg.dns_suffixes)}: DNS MX lookup through the fixture
-dnslookup:
-  driver = dnslookup
-  domains = ! +local_domains : {doms}
-  transport = dns_smtp
-  no_more
-
-"""
-
-
-def _exim_dns_transport(cfg: PeerConfig) -> str:
-    if not cfg.dns_suffixes:
-        return ""
-    return f"""dns_smtp:
-  driver = smtp
-  interface = {cfg.listen[0]}
-  helo_data = {cfg.hostname}
-
-"""
-
-
-def _exim_route_transports(cfg: PeerConfig) -> str:
-    return "".join(f"""route_{i}_smtp:
-  driver = smtp
-  port = {p}
-  hosts = {h}
-  hosts_override
-  interface = {cfg.listen[0]}
-  helo_data = {cfg.hostname}
-
-""" for i, (d, (h, p)) in enumerate(cfg.routes))
+    return exim_conf.configure(cfg, site, tool("exim", "exim4"))
 
 
 def _exim_start(cfg: PeerConfig, run: Path) -> dict:
@@ -871,55 +588,8 @@ def _exim_start(cfg: PeerConfig, run: Path) -> dict:
 # --- OpenSMTPD ------------------------------------------------------------------------------
 
 def _opensmtpd_config(cfg: PeerConfig, run: Path) -> None:
-    conf = run / "conf"
-    ip, port = cfg.listen
-    sink_ip, sink_port = cfg.sink
-    relay = ", ".join(cfg.relay_clients)
-    # routed domains: their own relay action, matched before the sink for the trusted relay
-    # clients and for mail made here (bounces: "from local", the local enqueuer only)
-    route_actions = "".join(
-        f'action "route_{i}" relay host smtp://{h}:{p} src {ip} helo {cfg.hostname}\n'
-        for i, (d, (h, p)) in enumerate(cfg.routes))
-    route_matches = "".join(
-        f'match from src <relayclients> for domain "{d}" action "route_{i}"\n'
-        f'match from local for domain "{d}" action "route_{i}"\n'
-        for i, (d, (h, p)) in enumerate(cfg.routes))
-    dns_part = ""
-    if cfg.dns_suffixes:
-        # domains under the DNS suffixes: MX lookup through the fixture (relay, no host),
-        # matched after the routed domains and before the sink
-        route_actions += f'action "mx" relay src {ip} helo {cfg.hostname}\n'
-        dns_part = "".join(
-            f'match from src <relayclients> for domain "*.{s}" action "mx"\n'
-            f'match from local for domain "*.{s}" action "mx"\n' for s in cfg.dns_suffixes)
-    pki, listen_tls = "", ""
-    if cfg.tls_cert:
-        # STARTTLS offered, not required ("tls", not "tls-require"); the pki is named after
-        # the listener's hostname. smtpd insists on a key owned by root, mode 0600.
-        cert, key = tls_paths(run)
-        pki = (f'pki {cfg.hostname} cert "{cert}"\n'
-               f'pki {cfg.hostname} key "{key}"\n\n')
-        listen_tls = f" tls pki {cfg.hostname}"
-    smtpd_conf = f"""\
-# Generated by harness/targets/peers/sandbox.py for a sandboxed OpenSMTPD.
-table users file:{conf}/users
-table relayclients {{ {relay} }}
-
-{pki}listen on {ip} port {port} hostname {cfg.hostname}{listen_tls}
-
-action "local" maildir "%{{user.directory}}" userbase <users>
-action "relay" relay host smtp://{sink_ip}:{sink_port} src {ip} helo {cfg.hostname}
-{route_actions}
-match from any for domain "{cfg.domain}" action "local"
-{route_matches}{dns_part}match from src <relayclients> for any action "relay"
-match from local for any action "relay"
-"""
-    _write(conf / "smtpd.conf", smtpd_conf, 0o644)
-    # userbase: the domain's users as local users (name -> uid:gid:home), the home being
-    # the Maildir; all of them map to the unprivileged Maildir owner
-    uid, gid = _ids(MAIL_USER)
-    _write(conf / "users",
-           "".join(f"{u}\t{uid}:{gid}:{run}/mail/{u}\n" for u in cfg.users), 0o644)
+    """Writes RUN/conf/smtpd.conf and its userbase RUN/conf/users (configs/opensmtpd.py)."""
+    opensmtpd_conf.write(cfg, _site(cfg, run))
 
 
 def _opensmtpd_start(cfg: PeerConfig, run: Path) -> dict:
