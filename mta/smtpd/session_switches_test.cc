@@ -312,8 +312,8 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"bounce_format", "sending_test.cc::Notifications.FailureFormatPerSetting"},
       {"double_bounce", "sending_test.cc::Notifications.DoubleBouncePolicies"},
       {"bounce_size_limit", "sending_test.cc::Notifications.SuccessRelayedAndSizeLimit"},
-      {"delay_warnings", "test_sending.py::test_delay_warning_once_per_notify"},
-      {"delay_warning_time", "test_sending.py::test_delay_warning_once_per_notify"},
+      {"delay_warnings", "test_sending_bounces.py::test_delay_warning_once_per_notify"},
+      {"delay_warning_time", "test_sending_bounces.py::test_delay_warning_once_per_notify"},
       {"bounce_auto_submitted", "sending_test.cc::Notifications.FailureFormatPerSetting"},
       {"smtp_client_greeting",
        "sending_test.cc::RemoteDelivery.DeliveredWithEhloAndOneTransaction, "
@@ -324,11 +324,11 @@ const std::map<std::string, std::string>& NotSessionKeys() {
       {"dns_server", "sending_test.cc::RemoteDelivery.RouteBySmarthost"},
       {"remote_user", "sending_test.cc::RemoteProcess.JobOverSocketpairWithMessageFd"},
       // Other transports (smtpd's QMTP/QMQP sessions; remote's QMTP client).
-      {"qmtp_listen", "test_sending.py::test_qmtp_listener_malformed_netstring_and_delivery"},
-      {"qmqp_listen", "test_sending.py::test_qmqp_inject_delivered_locally"},
-      {"qmqp_clients", "test_sending.py::test_qmqp_inject_delivered_locally"},
-      {"qmtp_routes", "test_sending.py::test_qmtp_route_to_refmta"},
-      {"smtp_routes", "sending_test.cc::SmtpRoutes.*, test_sending.py::test_smtp_routes_each_form"},
+      {"qmtp_listen", "test_sending_qmtp.py::test_qmtp_listener_malformed_netstring_and_delivery"},
+      {"qmqp_listen", "test_sending_qmtp.py::test_qmqp_inject_delivered_locally"},
+      {"qmqp_clients", "test_sending_qmtp.py::test_qmqp_inject_delivered_locally"},
+      {"qmtp_routes", "test_sending_qmtp.py::test_qmtp_route_to_refmta"},
+      {"smtp_routes", "sending_test.cc::SmtpRoutes.*, test_sending_routing.py::test_smtp_routes_each_form"},
   };
   return k;
 }

@@ -183,3 +183,19 @@ def wait_for(pred, timeout=20, step=0.05):
             return v
         time.sleep(step)
     return pred()
+
+
+@pytest.fixture(scope="module")
+def net(request):
+    """Sending-side tests: the DNS fixture and the capture sinks at the requesting module's
+    addresses (its IP and DNS_IP, from sending_support.addresses)."""
+    from sending_support import network
+    yield from network(request.module.IP, request.module.DNS_IP)
+
+
+@pytest.fixture
+def peers(net):
+    """Sending-side tests: restartable single-listener sinks (their behaviour changes between
+    attempts): peers(name, behaviour) listens on net["ip"][name]."""
+    from sending_support import peer_sinks
+    yield from peer_sinks(net)
