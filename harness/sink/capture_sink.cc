@@ -27,6 +27,10 @@
 namespace mta::sink {
 namespace {
 
+// How long after a late reply to the final dot the sink looks for a reset (a client that
+// had closed); loopback resets arrive within a millisecond.
+constexpr int kGoneWaitMs = 300;
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -150,19 +154,25 @@ struct CaptureSink::Impl {
     return r > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
   }
 
+  // True when the client's socket is gone altogether (a reset after our write: it had
+  // closed, not merely shut down its sending side), waiting at most wait_ms.
+  static bool PeerGone(int fd, int wait_ms) {
+    pollfd p{fd, 0, 0};  // POLLERR and POLLHUP are always reported
+    int r = ::poll(&p, 1, wait_ms);
+    return r > 0 && (p.revents & (POLLHUP | POLLERR)) != 0;
+  }
+
   // Runs outputs; false when the connection is to end.
   bool Run(int fd, const std::vector<Output>& outs, Session& s) {
     for (const Output& o : outs) {
       auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(o.delay_ms);
-      // RFC 5321 4.1.1.10: a client SHOULD wait for the reply to QUIT (4.5.3.2.6: and for
-      // the reply to the final dot); while such a reply is held back, watch for the client
-      // going away first.
-      const bool watch = o.quit_reply || o.eod_reply;
+      // RFC 5321 4.1.1.10: a client SHOULD wait for the reply to QUIT; while that reply is
+      // held back, watch for the client going away first.
       bool closed_first = false;
       while (!stop && std::chrono::steady_clock::now() < until) {
         auto step = std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(20),
                                                                   until - std::chrono::steady_clock::now());
-        if (watch && !closed_first) {
+        if (o.quit_reply && !closed_first) {
           int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(step).count());
           closed_first = PeerClosed(fd, std::max(ms, 1));
           if (closed_first) break;  // nobody waits for the rest of the delay
@@ -171,11 +181,14 @@ struct CaptureSink::Impl {
         std::this_thread::sleep_for(step);
       }
       if (stop) return false;
-      if (watch && !closed_first) closed_first = PeerClosed(fd, 0);
+      if (o.quit_reply && !closed_first) closed_first = PeerClosed(fd, 0);
       // The 221 goes out even to a client that left (it may have shut down only its side).
       bool written = o.bytes.empty() || SendAll(fd, o.bytes);
       if (o.quit_reply) s.QuitReplyDone(written && !o.bytes.empty(), closed_first);
-      if (o.eod_reply) s.EodReplyDone(closed_first || !written);
+      // RFC 5321 4.5.3.2.6: was the client still there for the late reply to the final dot?
+      // A client may have pipelined QUIT and shut down its sending side (Exim does) and
+      // still be reading: only a reset after the write shows that it had gone.
+      if (o.eod_reply) s.EodReplyDone(!written || PeerGone(fd, kGoneWaitMs));
       if (!written) return false;
       if (o.close) return false;
     }

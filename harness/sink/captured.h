@@ -36,9 +36,11 @@ struct SessionEnd {
   bool closed_before_quit_reply = false;  // the client closed (or shut down its sending
                                           // side) after QUIT, before that reply was written
   // RFC 5321 4.5.3.2.6: the last reply to a final dot that came late (a listener with an
-  // "eod" delay): written while the client was still there, or after it had closed.
+  // "eod" delay): written while the client was still there, or after it had closed (a
+  // reset answered the reply; a client that only shut down its sending side, e.g. after a
+  // pipelined QUIT, and still reads was there).
   bool eod_reply_done = false;            // that reply was due and its outcome is known
-  bool closed_before_eod_reply = false;   // the client closed before it was written
+  bool closed_before_eod_reply = false;   // the client had closed when it was written
   int64_t eod_reply_unix_ms = 0;
   bool closed = false;                    // the connection is over; the fields are final
   int64_t closed_unix_ms = 0;

@@ -520,6 +520,21 @@ SessionEnd WaitSessionEnd(const CaptureSink& sink, const std::string& from) {
   return got[0].End();
 }
 
+// A plain TCP connection (for shutdown(2) and byte-exact writes); -1 on failure.
+int RawConnect(const char* ip, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in dst{};
+  dst.sin_family = AF_INET;
+  dst.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip, &dst.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 TEST(CaptureSink, ClientThatWaitsForThe221) {
   Behaviour b;
   b.delays["quit"] = kSlowQuitMs;
@@ -562,13 +577,8 @@ TEST(CaptureSink, ClientThatShutsDownItsSideAfterQuitClosedEarly) {
   Behaviour b;
   b.delays["quit"] = kSlowQuitMs;
   Running r({{"127.0.0.30", 0, b}});
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = RawConnect("127.0.0.30", r.port());
   ASSERT_GE(fd, 0);
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(static_cast<uint16_t>(r.port()));
-  inet_pton(AF_INET, "127.0.0.30", &dst.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst), 0);
   const std::string cmds = "HELO c\r\nMAIL FROM:<half@x.test>\r\nRCPT TO:<r@sink.test>\r\nQUIT\r\n";
   ASSERT_EQ(::send(fd, cmds.data(), cmds.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cmds.size()));
   ::shutdown(fd, SHUT_WR);  // Exim's way: QUIT, then shutdown(SHUT_WR)
@@ -640,8 +650,37 @@ TEST(CaptureSink, ClientThatLeavesBeforeALateEndOfDataReply) {
   EXPECT_TRUE(e.eod_reply_done);
   EXPECT_TRUE(e.closed_before_eod_reply);
   EXPECT_FALSE(e.quit);
-  // The sink stops waiting once the client is gone.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs));
+  // The reply still waits its delay: a client that only shut down its side may be reading.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(kSlowQuitMs - 100));
+}
+
+TEST(CaptureSink, ClientThatPipelinesQuitAndShutsDownStillWaitsForTheEodReply) {
+  // Exim's way: the final dot and QUIT in one write, shutdown(SHUT_WR), then it reads the
+  // replies: it was there for the late reply to the dot.
+  Behaviour b;
+  b.delays["eod"] = kSlowQuitMs;
+  Running r({{"127.0.0.30", 0, b}});
+  int fd = RawConnect("127.0.0.30", r.port());
+  ASSERT_GE(fd, 0);
+  const std::string cmds = "HELO c\r\nMAIL FROM:<eodhalf@x.test>\r\nRCPT TO:<r@sink.test>\r\nDATA\r\n";
+  ASSERT_EQ(::send(fd, cmds.data(), cmds.size(), MSG_NOSIGNAL), static_cast<ssize_t>(cmds.size()));
+  std::string got;
+  char buf[512];
+  while (got.find("354") == std::string::npos) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ASSERT_GT(n, 0);
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  const std::string tail = "x\r\n.\r\nQUIT\r\n";
+  ASSERT_EQ(::send(fd, tail.data(), tail.size(), MSG_NOSIGNAL), static_cast<ssize_t>(tail.size()));
+  ::shutdown(fd, SHUT_WR);
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  EXPECT_NE(got.find("250 2.0.0 ok: message accepted"), std::string::npos) << got;
+  SessionEnd e = WaitSessionEnd(r.sink, "eodhalf@x.test");
+  EXPECT_TRUE(e.eod_reply_done);
+  EXPECT_FALSE(e.closed_before_eod_reply);
 }
 
 TEST(SinkStandard, MxListenersForClientTimeouts) {
