@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
                   "Source addresses, used in turn per case (none the target trusts)")
       ->delimiter(',')->capture_default_str();
   run->add_option("--out", run_args.out, "Report directory (default reports/<time>)");
+  run->add_flag("--keep-logs", run_args.keep_logs,
+                "Copy the managed targets' logs to OUT/logs/<target>/ when they stop");
   run->add_option("--expect", run_args.expect, "Expectations file (repeatable)");
   run->add_flag("--update-expectations", run_args.update_expectations,
                 "Rewrite the expectation files from this run");

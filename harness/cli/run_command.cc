@@ -123,8 +123,10 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
     err << "mtaspec: " << why << "\n";
     return kHarness;
   }
+  const std::string dir = a.out.empty() ? "reports/" + Stamp() : a.out;
   mta::targets::ManagedOptions managed;
   managed.refmta = a.refmta;
+  if (a.keep_logs) managed.logs_dir = dir + "/logs";
   if (a.sources.empty()) {
     err << "mtaspec: --source needs an address\n";
     return kHarness;
@@ -233,7 +235,6 @@ int RunRun(const RunArgs& a, std::ostream& out, std::ostream& err) {
     return kHarness;
   }
   if (tty) err << "\r\033[K";
-  std::string dir = a.out.empty() ? "reports/" + Stamp() : a.out;
   try {
     report::WriteReport(run, dir);
   } catch (const std::exception& e) {

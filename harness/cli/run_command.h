@@ -49,6 +49,7 @@ struct RunArgs {
   bool update_expectations = false;
   bool progress = true;             // only when stderr is a terminal
   std::string refmta;               // refmta binary for managed targets ("" = $REFMTA or beside mtaspec)
+  bool keep_logs = false;           // managed targets' logs to OUT/logs/<target>/ when they stop
 };
 
 int RunLint(const CatalogueArgs& a, std::ostream& out, std::ostream& err);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -76,6 +77,51 @@ std::string FindSourceRoot(const ManagedOptions& opts) {
   if (!opts.source_root.empty()) return opts.source_root;
   if (std::string e = Env("MTASPEC_SOURCE_ROOT"); !e.empty()) return e;
   return MTASPEC_SOURCE_ROOT_DEFAULT;
+}
+
+std::vector<std::string> FindLogFiles(const std::string& run_dir) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(run_dir, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const fs::directory_entry& e = *it;
+    std::error_code ec2;
+    if (!e.is_regular_file(ec2) || e.is_symlink(ec2)) continue;
+    const fs::path& p = e.path();
+    const std::string name = p.filename().string();
+    auto ends = [&name](const char* suffix) {
+      const std::string s = suffix;
+      return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+    };
+    if (ends(".log") || ends(".out") || ends("log") || p.parent_path().filename() == "log")
+      found.push_back(p.string());
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+int CopyLogs(const std::string& run_dir, const std::vector<std::string>& files,
+             const std::string& dest, std::size_t max_bytes) {
+  int copied = 0;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    fs::path rel = fs::relative(f, run_dir, ec);
+    if (ec || rel.empty() || *rel.begin() == "..") continue;
+    std::ifstream in(f, std::ios::binary);
+    if (!in) continue;
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    const std::streamoff from =
+        size > static_cast<std::streamoff>(max_bytes) ? size - static_cast<std::streamoff>(max_bytes) : 0;
+    in.seekg(from);
+    fs::path to = fs::path(dest) / rel;
+    fs::create_directories(to.parent_path(), ec);
+    if (ec) continue;
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out << in.rdbuf();
+    if (out) ++copied;
+  }
+  return copied;
 }
 
 std::vector<std::string> PeerctlCommand(const ManagedOptions& opts) {
@@ -167,6 +213,7 @@ void ManagedTarget::Stop() {
   }
   if (dir.empty()) return;
   Halt(dir);
+  if (!opts_.logs_dir.empty()) CopyLogs(dir, FindLogFiles(dir), opts_.logs_dir + "/" + name_);
   RemoveTree(dir);
   std::lock_guard<std::mutex> lock(mu_);
   run_dir_.clear();

@@ -38,12 +38,22 @@ struct ManagedOptions {
   std::string run_base = "/tmp/mtaspec-targets";
   std::string source_ip = "127.0.0.2";  // where the readiness probe connects from
   int start_timeout_ms = 30000;
+  // When set, Stop() copies the target's logs (LogFiles) to logs_dir/<name>/ before the
+  // run directory goes: evidence of what the MTA did, e.g. when it retried.
+  std::string logs_dir;
 };
 
 // The refmta binary: opts.refmta, $REFMTA, or the refmta beside /proc/self/exe.
 std::string FindRefmta(const ManagedOptions& opts);
 // The source tree: opts.source_root, $MTASPEC_SOURCE_ROOT, or the compiled-in root.
 std::string FindSourceRoot(const ManagedOptions& opts);
+// The logs in a run directory: regular files named *.log, *.out or *log (mainlog,
+// paniclog), or inside a directory named log, in path order.
+std::vector<std::string> FindLogFiles(const std::string& run_dir);
+// Copies each of `files` (paths under run_dir) to dest/<path relative to run_dir>, at most
+// the last max_bytes of each. Returns how many were copied; never throws.
+int CopyLogs(const std::string& run_dir, const std::vector<std::string>& files,
+             const std::string& dest, std::size_t max_bytes = 16u << 20);
 // {"/usr/bin/python3", "<source root>/harness/targets/peers/peerctl"}.
 std::vector<std::string> PeerctlCommand(const ManagedOptions& opts);
 // Writes "<pid> <start time>" of `pid` to `file` (0644).

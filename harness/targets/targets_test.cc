@@ -234,6 +234,33 @@ TEST(StaleRuns, DeadOwnersAreCleanedLiveOnesKept) {
   RemoveTree(base);
 }
 
+TEST(Logs, FoundByNameOrDirectoryAndCopiedWithTheirTail) {
+  std::string run = TempBase();
+  WriteFile(run + "/serve.log", "served\n");
+  WriteFile(run + "/postfix/log/daemon.out", "daemon\n");
+  WriteFile(run + "/postfix/log/plain", "in log/\n");
+  WriteFile(run + "/exim/log/exim_mainlog", std::string(100, 'a') + "END\n");
+  WriteFile(run + "/spool/active/ABC123", "a queue file\n");
+  WriteFile(run + "/owner", "1 2\n");
+  fs::create_directories(run + "/mail/log.d");
+  std::vector<std::string> found = FindLogFiles(run);
+  EXPECT_EQ(found, (std::vector<std::string>{run + "/exim/log/exim_mainlog",
+                                             run + "/postfix/log/daemon.out",
+                                             run + "/postfix/log/plain", run + "/serve.log"}));
+  EXPECT_EQ(FindLogFiles(run + "/missing"), std::vector<std::string>{});
+
+  std::string dest = TempBase();
+  found.push_back("/etc/hostname");  // not under the run directory: never copied
+  EXPECT_EQ(CopyLogs(run, found, dest + "/t", 10), 4);
+  EXPECT_EQ(ReadFileText(dest + "/t/serve.log"), "served\n");
+  EXPECT_EQ(ReadFileText(dest + "/t/postfix/log/daemon.out"), "daemon\n");
+  EXPECT_EQ(ReadFileText(dest + "/t/exim/log/exim_mainlog"), "aaaaaaEND\n");  // the last 10 bytes
+  EXPECT_FALSE(fs::exists(dest + "/t/hostname"));
+  EXPECT_FALSE(fs::exists(dest + "/t/etc"));
+  RemoveTree(run);
+  RemoveTree(dest);
+}
+
 TEST(Interrupt, CleanupRunsOnSignal) {
   int seen = 0;
   {
@@ -310,6 +337,7 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
   ManagedOptions o;
   o.refmta = REFMTA_TEST_BINARY;
   o.run_base = base;
+  o.logs_dir = base + "/kept";
   runner::Endpoint ep{"127.0.0.10", FreePort("127.0.0.10")};
   RefmtaTarget t("refmta", "strict", ep, o);
   EXPECT_EQ(t.run_dir(), "");
@@ -365,6 +393,8 @@ TEST(RefmtaTarget, StartsDeliversToMaildirAndStopsClean) {
 
   t.Stop();
   EXPECT_FALSE(fs::exists(dir));
+  // Its log kept (ManagedOptions::logs_dir): what refmta serve wrote while it ran.
+  EXPECT_TRUE(fs::exists(base + "/kept/refmta/serve.log"));
   EXPECT_EQ(t.run_dir(), "");
   EXPECT_EQ(t.tls().cert, "");
   EXPECT_FALSE(t.Settled("tstl00001"));
