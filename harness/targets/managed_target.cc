@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +40,14 @@ pid_t LivePidFromStamp(const std::string& file) {
   if (!ProcessAlive(static_cast<pid_t>(pid))) return 0;
   if (ProcessStartTime(static_cast<pid_t>(pid)) != start) return 0;  // pid reused
   return static_cast<pid_t>(pid);
+}
+
+// A stamp file holding "<pid> <start time>" (whether or not that process lives).
+bool ValidStamp(const std::string& file) {
+  std::istringstream in(ReadFileText(file));
+  long pid = 0;
+  unsigned long long start = 0;
+  return static_cast<bool>(in >> pid >> start) && pid > 0;
 }
 
 void KillStamped(const std::string& pid_file) {
@@ -129,8 +138,15 @@ std::vector<std::string> PeerctlCommand(const ManagedOptions& opts) {
 }
 
 void WritePidStamp(const std::string& file, int pid) {
-  std::ofstream out(file, std::ios::trunc);
-  out << pid << " " << ProcessStartTime(pid) << "\n";
+  // Written aside and renamed into place: another mtaspec's CleanStaleRuns must never read a
+  // half-written stamp (an empty owner file read as "owner gone" once removed a live run's
+  // directory when many runs started at once).
+  const std::string tmp = file + ".tmp" + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << pid << " " << ProcessStartTime(pid) << "\n";
+  }
+  if (std::rename(tmp.c_str(), file.c_str()) != 0) std::remove(tmp.c_str());
 }
 
 ManagedTarget::ManagedTarget(std::string name, std::string kind, runner::Endpoint ep,
@@ -242,7 +258,7 @@ int CleanStaleRuns(const std::string& base, const ManagedOptions& opts) {
   for (const fs::directory_entry& e : it) {
     if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
     fs::path owner = e.path() / "owner";
-    if (!fs::exists(owner, ec)) {
+    if (!ValidStamp(owner.string())) {
       // Being created right now by another run, or left half-made: only old ones go.
       auto age = fs::file_time_type::clock::now() - fs::last_write_time(e.path(), ec);
       if (ec || age < std::chrono::minutes(2)) continue;

@@ -222,15 +222,37 @@ TEST(StaleRuns, DeadOwnersAreCleanedLiveOnesKept) {
   std::string live = MakeRunDir(base, "refmta");
   WritePidStamp(live + "/owner", getpid());
   std::string young = MakeRunDir(base, "exim");
+  // One whose owner stamp is being written (empty, or not yet a whole stamp): another
+  // mtaspec starting at the same time, to be left alone.
+  std::string starting = MakeRunDir(base, "postfix");
+  WriteFile(starting + "/owner", "");
+  std::string half = MakeRunDir(base, "postfix");
+  WriteFile(half + "/owner", "123");
+  // ... unless it has stayed like that for minutes (left half-made).
+  std::string abandoned = MakeRunDir(base, "postfix");
+  WriteFile(abandoned + "/owner", "");
+  fs::last_write_time(abandoned, fs::file_time_type::clock::now() - std::chrono::minutes(3));
 
   // The stale "server" is not our direct concern once killed: reap it through Child.
-  EXPECT_EQ(CleanStaleRuns(base, o), 1);
+  EXPECT_EQ(CleanStaleRuns(base, o), 2);
   EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(abandoned));
   EXPECT_TRUE(fs::exists(live));
   EXPECT_TRUE(fs::exists(young));
+  EXPECT_TRUE(fs::exists(starting));
+  EXPECT_TRUE(fs::exists(half));
   EXPECT_FALSE(server.Alive());
   EXPECT_FALSE(ProcessAlive(server_pid));
   EXPECT_EQ(CleanStaleRuns(base + "/missing", o), 0);
+  RemoveTree(base);
+}
+
+TEST(StaleRuns, OwnerStampIsWholeOrAbsent) {
+  std::string base = TempBase();
+  WritePidStamp(base + "/owner", getpid());
+  EXPECT_EQ(ReadFileText(base + "/owner"),
+            std::to_string(getpid()) + " " + std::to_string(ProcessStartTime(getpid())) + "\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(base), fs::directory_iterator()), 1);  // no temp left
   RemoveTree(base);
 }
 
