@@ -4,7 +4,7 @@
 // the consumed prefix of the input (plus the separator line when there is one); findings
 // are sorted and inside the input; FormatField of each unfolded value (whitespace runs
 // collapsed to one space) parses back to the same name and unfolded value; the extractors
-// run on every input.
+// run on every input; RemoveFields removes exactly the named fields.
 //
 //   header_fuzzer corpora/fuzz/header_fuzzer
 #include <cstddef>
@@ -75,6 +75,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)DeliveredTo(h);
   (void)ReturnPath(h);
   (void)AutoSubmitted(h);
+
+  // RemoveFields drops exactly the named fields: the rest parses to the other fields, in
+  // order, and everything after the header is unchanged.
+  std::string kept = RemoveFields(in, "Return-Path");
+  ParsedHeader k = ParseHeader(kept);
+  std::size_t others = 0;
+  for (const HeaderField& f : h.fields) others += EqualsIgnoreCase(f.name, "Return-Path") ? 0 : 1;
+  Check(k.fields.size() == others && k.Find("Return-Path") == nullptr);
+  Check(kept.size() >= in.size() - raw.size() &&
+        std::string_view(kept).substr(kept.size() - (in.size() - raw.size())) ==
+            in.substr(raw.size()));
 
   std::size_t checked = 0;
   for (const HeaderField& f : h.fields) {

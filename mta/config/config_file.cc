@@ -384,6 +384,9 @@ std::vector<KeyDescriptor> BuildTable() {
       "received: Received fields; qmail-prefix: names starting received/delivered"));
   t.push_back(BoolKey("delivered_to_check", kSw, &Settings::delivered_to_check, "RFC 9228",
                       "F2 delivered-to", "local delivery refuses a message with its own Delivered-To"));
+  t.push_back(BoolKey("return_path_remove", kSw, &Settings::return_path_remove, "RFC 5321 4.4",
+                      "H2 return-path",
+                      "final delivery removes Return-Path fields already in the header"));
   std::vector<std::pair<std::string_view, VerifyPolicy>> vmap = {
       {"cannot", VerifyPolicy::kCannot}, {"disabled", VerifyPolicy::kDisabled},
       {"disclose", VerifyPolicy::kDisclose}};

@@ -38,6 +38,7 @@ void CopySwitches(const Settings& from, Settings* to) {
   to->hop_limit = from.hop_limit;
   to->hop_count = from.hop_count;
   to->delivered_to_check = from.delivered_to_check;
+  to->return_path_remove = from.return_path_remove;
   to->vrfy = from.vrfy;
   to->expn = from.expn;
   to->postmaster_unqualified = from.postmaster_unqualified;
@@ -93,6 +94,7 @@ void ApplyProfile(Profile p, Settings* s) {
       v.hop_limit = 99;                    // MAXHOPS 100: rejects at >= 100 (F1)
       v.hop_count = HopCount::kQmailPrefix;
       v.delivered_to_check = true;         // qmail-local (F2)
+      v.return_path_remove = false;        // qmail-local leaves existing fields alone (H2)
       v.vrfy = VerifyPolicy::kCannot;      // "252 send some mail, i'll try my best"
       v.expn = VerifyPolicy::kDisabled;    // 502 unimplemented (A10)
       v.postmaster_unqualified = true;     // A11

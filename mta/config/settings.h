@@ -183,6 +183,7 @@ struct Settings {
   std::uint64_t hop_limit = 100;  // reject when more hops than this are counted
   HopCount hop_count = HopCount::kReceived;
   bool delivered_to_check = true;
+  bool return_path_remove = true;  // RFC 5321 4.4: final delivery drops existing Return-Path
   VerifyPolicy vrfy = VerifyPolicy::kCannot;
   VerifyPolicy expn = VerifyPolicy::kCannot;
   bool postmaster_unqualified = true;  // accept RCPT TO:<Postmaster>

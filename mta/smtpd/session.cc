@@ -501,6 +501,12 @@ void Session::HandleData(const smtp::ParsedCommand& c) {
   if (!tx_.open) return Reply(503, "5.5.1", "Need MAIL command", "MAIL first (#5.5.1)");
   // RFC 3030 2: DATA after BDAT in the same transaction -> 503.
   if (tx_.bdat_used) return Reply(503, "5.5.1", "DATA after BDAT");
+  // RFC 3030 3: "If a DATA command is issued after a MAIL command containing the body-value
+  // of "BINARYMIME", a 503 "Bad sequence of commands" response MUST be sent." The client
+  // must then RSET; the transaction is left as it is.
+  if (tx_.env.body == smtp::Body::kBinaryMime) {
+    return Reply(503, "5.5.1", "BODY=BINARYMIME needs BDAT, not DATA");
+  }
   if (tx_.env.recipients.empty()) {
     // RFC 2920 3.2(3): no positive DATA reply without a valid recipient.
     if (tx_.rcpt_tried) return Reply(554, "5.5.1", "No valid recipients", "RCPT first (#5.5.1)");

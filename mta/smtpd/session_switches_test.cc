@@ -291,6 +291,7 @@ const std::map<std::string, std::string>& NotSessionKeys() {
   static const std::map<std::string, std::string> k = {
       {"alias_file", "test_refmta.py::test_alias_file_and_extension_delivery"},
       {"delivered_to_check", "test_refmta.py::test_delivered_to_check_on_and_off"},
+      {"return_path_remove", "test_refmta.py::test_return_path_remove_on_and_off"},
       {"connections_max", "test_refmta.py::test_connection_limits_421"},
       {"connections_per_client", "test_refmta.py::test_connection_limits_421"},
       {"idle_timeout", "test_refmta.py::test_idle_timeout_421_and_close"},
@@ -478,7 +479,7 @@ TEST(SessionSwitches, QmailProfileMatchesDocumentedColumn) {
        "unqualified-mailbox"},
       {"helo_required", "off"}, {"helo_syntax", "any"}, {"nested_mail", "reset"},
       {"unknown_esmtp_param", "ignore"}, {"hop_limit", "99"}, {"hop_count", "qmail-prefix"},
-      {"delivered_to_check", "on"}, {"vrfy", "cannot"}, {"expn", "disabled"},
+      {"delivered_to_check", "on"}, {"return_path_remove", "off"}, {"vrfy", "cannot"}, {"expn", "disabled"},
       {"postmaster_unqualified", "on"}, {"domain_literal_self", "on"},
       {"relay_denied_code", "553"}, {"early_talker", "ignore"}, {"pipelining", "on"},
       {"size", "late"}, {"advertise", "8bitmime"}, {"reply_style", "qmail"},

@@ -266,6 +266,14 @@ TEST(Session, Bdat) {  // C10
   // BDAT 0 LAST completes at once.
   Result z = Both(Base(), {kEhlo, "MAIL FROM:<>\r\nRCPT TO:<user@local.test>\r\nBDAT 0 LAST\r\n"});
   EXPECT_EQ(z.messages.size(), 1u);
+  // RFC 3030 3: DATA after MAIL BODY=BINARYMIME gets 503; after RSET, DATA works again.
+  Result b = Both(Base(), {kEhlo, "MAIL FROM:<a@sink.test> BODY=BINARYMIME\r\n"
+                                  "RCPT TO:<user@local.test>\r\nDATA\r\n",
+                           "BDAT 1 LAST\r\nx", "RSET\r\n" + std::string(kTx) +
+                           "x\r\n.\r\n"});
+  EXPECT_EQ(b.codes, V({220, 250, 250, 250, 503, 250, 250, 250, 250, 354, 250}));
+  ASSERT_EQ(b.messages.size(), 2u);
+  EXPECT_NE(b.out.find("503 5.5.1 BODY=BINARYMIME needs BDAT"), std::string::npos);
   // Not advertised: 502, the chunk is read as commands.
   Result q = Both(Base(config::Profile::kQmail), {kEhlo, "BDAT 6\r\nNOOP\r\n"});
   EXPECT_EQ(q.codes, V({220, 250, 502, 250}));

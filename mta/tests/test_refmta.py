@@ -313,6 +313,36 @@ def test_delivered_to_check_on_and_off(server_factory, home):
     assert srv.stop() == 0
 
 
+def test_return_path_remove_on_and_off(server_factory, home):
+    # H2, RFC 5321 4.4: final delivery drops Return-Path fields the message brought (folded
+    # ones too) and adds exactly one from the envelope; off (qmail-local) keeps them. A
+    # Return-Path line in the body is never touched.
+    _init_joe(home)
+    msg = (b"Return-Path: <forged@example.net>\r\nSubject: rp\r\nreturn-path:\r\n"
+           b" <forged2@example.net>\r\n\r\nReturn-Path: <body@example.net>\r\n")
+    srv = server_factory()
+    _send(srv, "joe@example.test", msg)
+    files = _joe_files(home)
+    assert files and len(files) == 1, run("queue", "--home", home).stdout
+    got = open(files[0], "rb").read()
+    head, _, body = got.partition(b"\n\n")
+    assert head.lower().count(b"return-path:") == 1, got
+    assert head.startswith(b"Return-Path: <a@example.org>\n"), got
+    assert b"forged" not in got and body == b"Return-Path: <body@example.net>\n", got
+    assert srv.stop() == 0
+    srv = server_factory(extra=["--set", "return_path_remove=off"])
+    _send(srv, "joe@example.test", msg)
+    files = _joe_files(home, 2)
+    assert files and len(files) == 2, run("queue", "--home", home).stdout
+    kept = [open(f, "rb").read() for f in files]
+    kept = [k for k in kept if b"forged@" in k]
+    assert len(kept) == 1, kept
+    head = kept[0].partition(b"\n\n")[0]
+    assert head.startswith(b"Return-Path: <a@example.org>\n"), kept[0]
+    assert b"Return-Path: <forged@example.net>\n" in head and b" <forged2@example.net>" in head
+    assert srv.stop() == 0
+
+
 def test_hop_count_at_delivery_follows_smtpd(server_factory, home):
     # F1: what smtpd accepted (hop_limit, hop_count) local delivery does not refuse as a loop:
     # 100 Received fields (the limit) plus Received-SPF and an old Delivered-To.

@@ -268,6 +268,19 @@ std::vector<std::string> DeliveredTo(const ParsedHeader& h) {
   return out;
 }
 
+std::string RemoveFields(std::string_view message, std::string_view name) {
+  ParsedHeader h = ParseHeader(message);
+  std::string out;
+  out.reserve(message.size());
+  std::size_t header_end = 0;  // the fields' raw bytes are the input up to here
+  for (const HeaderField& f : h.fields) {
+    header_end += f.raw.size();
+    if (!EqualsIgnoreCase(f.name, name)) out += f.raw;
+  }
+  out.append(message.substr(header_end));
+  return out;
+}
+
 std::optional<std::string> ReturnPath(const ParsedHeader& h) {
   const HeaderField* f = h.Find("Return-Path");
   if (f == nullptr) return std::nullopt;
