@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -108,7 +110,7 @@ struct Conn {
   std::unique_ptr<QSession> q;               // QMTP / QMQP (then `session` is null)
   std::string out;
   size_t out_pos = 0;
-  int64_t last_active = 0;
+  int64_t last_active = 0;  // MonoMs() of the last read or write
   bool read_eof = false;
   bool closing = false;
   bool dead = false;
@@ -177,6 +179,15 @@ class SmtpdLoop {
 constexpr uint64_t kTagSignal = 1, kTagQueue = 2, kTagListenBase = 16, kTagConnBase = 1 << 20;
 
 int64_t Now() { return static_cast<int64_t>(time(nullptr)); }
+
+// Monotonic milliseconds for the idle clock. RFC 5321 4.5.3.2: a timeout is a minimum, so
+// it is measured from the last activity to the millisecond (whole wall-clock seconds made
+// an idle_timeout of 2 fire after 1.0 s) and is not moved by changes of the system clock.
+int64_t MonoMs() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
 
 bool SmtpdLoop::LoadTls() {
   if (ctx_.tls_cert_pem.empty() || ctx_.tls_key_pem.empty()) return true;
@@ -368,7 +379,7 @@ void SmtpdLoop::Accept(int lfd, ListenKind kind) {
     c->id = next_id_++;
     c->ip = ip;
     c->port = port;
-    c->last_active = Now();
+    c->last_active = MonoMs();
     sockaddr_storage local{};
     socklen_t llen = sizeof local;
     char lhost[INET6_ADDRSTRLEN] = "";
@@ -630,7 +641,7 @@ void SmtpdLoop::OnConnEvent(Conn* c, uint32_t ev) {
     char buf[kReadChunk];
     ssize_t n = recv(c->fd, buf, sizeof buf, 0);
     if (n > 0) {
-      c->last_active = Now();
+      c->last_active = MonoMs();
       FeedRaw(c, buf, static_cast<size_t>(n));
     } else if (n == 0) {
       c->read_eof = true;
@@ -653,8 +664,8 @@ void SmtpdLoop::Tick() {
     }
     listeners_paused_ = false;
   }
-  int64_t now = Now();
-  int64_t limit = static_cast<int64_t>(s_.idle_timeout);
+  int64_t now = MonoMs();
+  int64_t limit = static_cast<int64_t>(std::min<std::uint64_t>(s_.idle_timeout, 1u << 30)) * 1000;
   for (auto& [id, c] : conns_) {
     if (c->dead || c->awaiting_submit()) continue;
     if (now - c->last_active >= limit) {
@@ -666,7 +677,7 @@ void SmtpdLoop::Tick() {
       c->session->Timeout();
       c->closing = true;
       Pump(c.get());
-      if (!c->dead && now - c->last_active >= limit + 30) CloseConn(c.get(), "timeout");
+      if (!c->dead && now - c->last_active >= limit + 30000) CloseConn(c.get(), "timeout");
     }
   }
 }
@@ -727,7 +738,7 @@ void SmtpdLoop::OnQueueReadable() {
         } else {
           c->session->SubmitDone(ok, r.fields[2], r.fields[1] == "perm");
         }
-        c->last_active = Now();
+        c->last_active = MonoMs();
         Pump(c);
       }
       if (st == io::RecordDecoder::State::kError) {
