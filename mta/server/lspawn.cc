@@ -124,7 +124,7 @@ Prepared PrepareOne(const ServerContext& ctx, const io::Record& r, int msg_fd,
   // RFC 5321 4.4: "exactly one return path SHOULD be present when the message is delivered";
   // "SMTP servers making final delivery MAY remove Return-path header fields before adding
   // their own." (H2; qmail-local keeps them: return_path_remove off.)
-  if (s.return_path_remove) msg = message::RemoveFields(msg, "Return-Path");
+  if (s.return_path_remove) message::RemoveFields(&msg, "Return-Path");
   std::string box = MailboxPath(".", user->name).substr(2);  // relative to DIR (the cwd)
   if (user->format == config::MailboxFormat::kMbox) {
     io::Status st = local::DeliverMbox(box, msg, return_path, delivered_to, time(nullptr));

@@ -268,17 +268,17 @@ std::vector<std::string> DeliveredTo(const ParsedHeader& h) {
   return out;
 }
 
-std::string RemoveFields(std::string_view message, std::string_view name) {
-  ParsedHeader h = ParseHeader(message);
-  std::string out;
-  out.reserve(message.size());
-  std::size_t header_end = 0;  // the fields' raw bytes are the input up to here
+std::size_t RemoveFields(std::string* message, std::string_view name) {
+  ParsedHeader h = ParseHeader(*message);
+  std::string kept;
+  std::size_t header_end = 0, removed = 0;  // the fields' raw bytes are the input up to here
   for (const HeaderField& f : h.fields) {
     header_end += f.raw.size();
-    if (!EqualsIgnoreCase(f.name, name)) out += f.raw;
+    if (EqualsIgnoreCase(f.name, name)) ++removed;
+    else kept += f.raw;
   }
-  out.append(message.substr(header_end));
-  return out;
+  if (removed > 0) message->replace(0, header_end, kept);
+  return removed;
 }
 
 std::optional<std::string> ReturnPath(const ParsedHeader& h) {

@@ -82,10 +82,11 @@ std::optional<std::string> ReturnPath(const ParsedHeader& h);
 // "" if the first Auto-Submitted field is present but holds no keyword).
 std::string AutoSubmitted(const ParsedHeader& h);
 
-// `message` without the header fields named `name` (ASCII case-insensitive; each with its
-// fold lines); every other byte, the body included, unchanged. Only the header section
-// (as ParseHeader finds it) is looked at.
-std::string RemoveFields(std::string_view message, std::string_view name);
+// Removes from `message`, in place, the header fields named `name` (ASCII case-insensitive;
+// each with its fold lines); every other byte, the body included, stays. Only the header
+// section (as ParseHeader finds it) is looked at. Returns how many fields were removed; the
+// message is not touched (no copy) when none was.
+std::size_t RemoveFields(std::string* message, std::string_view name);
 
 // Formats "Name: value" folded at whitespace so no line exceeds 78 octets where possible
 // (RFC 5322 2.1.1; a word longer than the limit stays whole, up to 998), each line ended
